@@ -1,0 +1,255 @@
+"""Ingest: files -> staged raw records -> a reader's SQL -> checks and attribution -> usage.
+
+One run is one transaction (usage, rejects, manifest, run record) followed by a CHECKPOINT, so a
+run killed at any point leaves the store as it was. Files whose size and mtime are unchanged are
+skipped without being read; changed ones are hashed and, if the content is new, read again (the
+anti-join on request identity keeps only records not already stored).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+
+from analyzer.config import ATTRIBUTES, Config
+from analyzer.errors import BadInput, UsageError
+from analyzer.readers import Reader, detect_reader, read_sample, reader_named
+from analyzer.sqlfiles import compose, first_row, query, scalar
+
+MODES = ("serverless", "batch", "dedicated", "gpu_cluster")
+FOLDER_SUFFIXES = {".jsonl", ".ndjson", ".json", ".sse", ".csv", ".parquet", ".log"}
+STDIN = "-"
+BAD_BYTES_MARK = "\ufffdnot UTF-8: "  # prefixes a line that is not UTF-8 (see _stage_lines_with_bad_bytes)
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str  # read | unchanged | duplicate-file | error
+    format: str | None = None
+    rows_read: int = 0
+    rows_new: int = 0
+    rejects: int = 0
+    note: str = ""
+
+    @property
+    def duplicates(self) -> int:
+        return self.rows_read - self.rows_new - self.rejects
+
+
+@dataclass
+class IngestSummary:
+    run_id: int
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+    new_tokens: int = 0
+    new_tokens_priced: int = 0
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+    @property
+    def errors(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "error"]
+
+
+def discover_files(paths: Iterable[str]) -> list[Path | str]:
+    """Files to read: named files as given, folders recursively (known suffixes, no hidden files)."""
+    found: list[Path | str] = []
+    for raw in paths:
+        if raw == STDIN:
+            found.append(STDIN)
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path).parts
+                if child.is_file() and not any(p.startswith(".") for p in relative) and _known_suffix(child):
+                    found.append(child)
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise BadInput(f"no such file or folder: {raw}")
+    return found
+
+
+def _known_suffix(path: Path) -> bool:
+    suffixes = path.suffixes
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1].lower() in FOLDER_SUFFIXES
+
+
+def file_hash(path: Path) -> str:
+    """Content hash for the manifest; only computed when size or mtime say the file changed."""
+    with open(path, "rb") as handle:
+        return "blake2b:" + hashlib.file_digest(handle, "blake2b").hexdigest()
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def attribution_params(config: Config) -> dict:
+    """$paths and the $<field>_from / $<field>_to slices the stage_usage query expects."""
+    params: dict = {"paths": []}
+    for name in ATTRIBUTES:
+        paths = list(config.attribution[name])
+        start = len(params["paths"]) + 1
+        params["paths"].extend(paths)
+        params[f"{name}_from"] = start
+        params[f"{name}_to"] = start + len(paths) - 1  # an empty slice when no paths are set
+    if not params["paths"]:
+        params["paths"] = ["$.__none__"]
+    return params
+
+
+class Ingest:
+    """One ingest run over one open write connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, config: Config, *, fmt: str = "auto",
+                 mode: str | None = None, progress: Callable[[FileResult], None] | None = None):
+        if mode is not None and mode not in MODES:
+            raise UsageError(f"unknown mode {mode!r}; one of {', '.join(MODES)}")
+        self.con = con
+        self.config = config
+        self.forced = None if fmt == "auto" else reader_named(fmt)
+        self.mode = mode
+        self.progress = progress
+        self.attribution = attribution_params(config)
+
+    def run(self, paths: Iterable[str]) -> IngestSummary:
+        files = discover_files(paths)
+        started = time.monotonic()
+        started_at = datetime.now(timezone.utc)
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            summary = IngestSummary(run_id=scalar(con, "next_run_id"))
+            manifest = {row[0]: row[1:] for row in con.execute(query("manifest_entries")).fetchall()}
+            hashes = {row[2]: path for path, row in manifest.items()}
+            for path in files:
+                result = self._one(path, summary.run_id, manifest, hashes)
+                summary.files.append(result)
+                if self.progress:
+                    self.progress(result)
+            tokens = first_row(con, "run_tokens", {"run_id": summary.run_id})
+            summary.new_tokens, summary.new_tokens_priced = int(tokens["tokens"]), int(tokens["priced_tokens"])
+            con.execute(query("record_run"), {
+                "run_id": summary.run_id, "started_at": started_at, "finished_at": datetime.now(timezone.utc),
+                "files_seen": len(files), "files_read": sum(f.status == "read" for f in summary.files),
+                "rows_read": summary.total("rows_read"), "rows_new": summary.total("rows_new"),
+                "duplicates": summary.total("duplicates"), "rejects": summary.total("rejects"),
+                "new_tokens": summary.new_tokens, "new_tokens_priced": summary.new_tokens_priced,
+            })
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("CHECKPOINT")
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _one(self, path: Path | str, run_id: int, manifest: dict, hashes: dict) -> FileResult:
+        if path == STDIN:
+            return self._stdin(run_id)
+        key = str(path.resolve())
+        stat = path.stat()
+        known = manifest.get(key)
+        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+            return FileResult(key, "unchanged")
+        digest = file_hash(path)
+        if known and known[2] == digest:
+            self.con.execute(query("touch_file"), {"path": key, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
+            return FileResult(key, "unchanged")
+        if digest in hashes and hashes[digest] != key:
+            self._record(key, stat, digest, FileResult(key, "duplicate-file"), run_id)
+            return FileResult(key, "duplicate-file", note=f"same content as {hashes[digest]}")
+        result = self._read(path, key, run_id)
+        if result.status == "read":
+            self._record(key, stat, digest, result, run_id)
+            hashes[digest] = key
+        return result
+
+    def _stdin(self, run_id: int) -> FileResult:
+        with tempfile.NamedTemporaryFile(prefix="llm-spend-stdin-", suffix=".jsonl") as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+            spool.flush()
+            return self._read(Path(spool.name), "<stdin>", run_id)
+
+    def _record(self, key: str, stat, digest: str, result: FileResult, run_id: int) -> None:
+        self.con.execute(query("record_file"), {
+            "path": key, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "content_hash": digest,
+            "format": result.format, "rows_read": result.rows_read, "rows_new": result.rows_new,
+            "rejects": result.rejects, "run_id": run_id,
+        })
+
+    def _read(self, path: Path, key: str, run_id: int) -> FileResult:
+        con = self.con
+        con.execute(query("forget_rejects"), {"source_file": key})
+        try:
+            reader = self.forced or detect_reader(read_sample(path), path)
+        except BadInput as exc:
+            con.execute(query("insert_file_reject"), {"source_file": key, "reason": str(exc), "run_id": run_id})
+            return FileResult(key, "error", note=str(exc))
+        self._stage(path, reader)
+        params = dict(self.attribution, mode=self.mode, default_mode=reader.mode, provider=reader.provider,
+                      bad_bytes_mark=BAD_BYTES_MARK)
+        con.execute(compose("stage_usage", reader=reader.query), params)
+        counts = first_row(con, "count_staged")
+        rows_read, rejects = counts["rows_read"], counts["rejects"]
+        con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
+        rows_new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
+        return FileResult(key, "read", reader.name, rows_read, rows_new, rejects)
+
+    def _stage(self, path: Path, reader: Reader) -> None:
+        """Load the file's raw records into `staged_records(source_line, raw)`."""
+        compression = "gzip" if _is_gzip(path) else "none"
+        try:
+            self.con.execute(query("stage_lines"), {"path": str(path), "compression": compression})
+        except duckdb.InvalidInputException as exc:
+            if "unicode" not in str(exc).lower():
+                raise BadInput(f"{path}: {str(exc).splitlines()[0]}") from None
+            self._stage_lines_with_bad_bytes(path)
+
+    def _stage_lines_with_bad_bytes(self, path: Path) -> None:
+        """Fallback for a file that is not valid UTF-8 throughout: number the lines in Python and
+        mark the undecodable ones, so they become rejects and the rest of the file is still read."""
+        import pyarrow as pa
+
+        from analyzer.readers import open_binary
+
+        numbers, lines = [], []
+        with open_binary(path) as stream:
+            for number, line in enumerate(stream, start=1):
+                line = line.rstrip(b"\r\n")
+                if not line.strip():
+                    continue
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = BAD_BYTES_MARK + line.decode("utf-8", errors="replace")
+                numbers.append(number)
+                lines.append(text)
+        table = pa.table({"source_line": pa.array(numbers, pa.int64()), "raw": pa.array(lines, pa.string())})
+        self.con.register("bad_bytes_lines", table)
+        try:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE staged_records AS SELECT * FROM bad_bytes_lines")
+        finally:
+            self.con.unregister("bad_bytes_lines")
+
+
+def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str], config: Config, *, fmt: str = "auto",
+                 mode: str | None = None, progress: Callable[[FileResult], None] | None = None) -> IngestSummary:
+    """Read files and folders into the store in one transaction; see the module docstring."""
+    return Ingest(con, config, fmt=fmt, mode=mode, progress=progress).run(paths)

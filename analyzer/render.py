@@ -1,0 +1,129 @@
+"""Outputs: text tables, CSV (formula-safe), JSON (money as decimal strings) and HTML (Jinja2)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Iterable, Sequence
+
+import jinja2
+
+from analyzer.sqlfiles import resource_dir
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MONEY_COLUMNS = {"cost", "input_cost", "cached_input_cost", "cache_write_cost", "output_cost",
+                 "cost_per_request", "monthly_cost", "spend", "idle_cost"}
+
+
+def exact(value: Decimal) -> str:
+    """A Decimal as plain text without exponent or trailing zeros: 0.006900 -> '0.0069'."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def money(value: Decimal | None, currency: str = "USD") -> str:
+    """Display rounding only: cents from $1 up, four places below (so $0.0069 stays readable)."""
+    if value is None:
+        return "unpriced"
+    places = Decimal("0.01") if abs(value) >= 1 else Decimal("0.0001")
+    text = f"{value.quantize(places):,}"
+    return ("$" + text) if currency == "USD" else f"{text} {currency}"
+
+
+def tokens(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def neutralise(cell: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading quote; numbers pass as they are."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return "'" + cell
+    return cell
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return exact(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(_plain(v)) for v in row])
+    return out.getvalue()
+
+
+def json_ready(value: Any) -> Any:
+    """Decimals become exact strings (never floats), times ISO 8601, recursively."""
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    return _plain(value)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(json_ready(data), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], currency: str = "USD") -> str:
+    """An aligned plain-text table for the terminal; money rounded for display."""
+    body = []
+    for row in rows:
+        cells = []
+        for name, value in zip(columns, row):
+            if name in MONEY_COLUMNS:
+                cells.append(money(value, currency) if value is not None or name == "cost" else "")
+            elif isinstance(value, int) and not isinstance(value, bool):
+                cells.append(tokens(value))
+            elif value is None:
+                cells.append("")
+            else:
+                cells.append(str(_plain(value)))
+        body.append(cells)
+    widths = [max([len(c)] + [len(r[i]) for r in body]) for i, c in enumerate(columns)]
+    numeric = [all(_looks_numeric(r[i]) for r in body) and bool(body) for i in range(len(columns))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
+
+    return "\n".join([line(columns), line(["-" * w for w in widths]), *(line(r) for r in body)]) + "\n"
+
+
+def _looks_numeric(text: str) -> bool:
+    stripped = text.replace(",", "").replace("$", "").replace(".", "").replace("-", "")
+    return stripped.isdigit() or text in ("", "unpriced")
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The one Jinja2 environment: autoescape on for every template, money filters registered."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = money
+    env.filters["tokens"] = tokens
+    env.filters["exact"] = lambda v: "" if v is None else exact(v)
+    env.filters["percent"] = lambda v: "" if v is None else f"{v:.1%}"
+    return env
+
+
+def render_template(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)

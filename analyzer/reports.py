@@ -1,0 +1,159 @@
+"""Spend reports: run the named report queries with the user's filters and return the results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import duckdb
+import polars as pl
+
+from analyzer.errors import UsageError
+from analyzer.sqlfiles import arrow, first_row, query, scalar
+
+DIMENSIONS = ("tenant", "feature", "environment", "model", "mode", "provider", "user_id", "project")
+PERIODS = ("month", "week", "day", "total")
+MEASURES = ("requests", "input_tokens", "cached_input_tokens", "output_tokens", "cost", "unpriced_requests")
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """What a report covers: [since, until) in UTC, and optionally one tenant."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    tenant: str | None = None
+
+    @property
+    def params(self) -> dict:
+        return {"since": self.since, "until": self.until, "tenant": self.tenant}
+
+    def describe(self) -> str:
+        parts = []
+        if self.since or self.until:
+            start = self.since.date().isoformat() if self.since else "start"
+            end = (self.until - timedelta(days=1)).date().isoformat() if self.until else "now"
+            parts.append(f"{start} to {end}")
+        else:
+            parts.append("all time")
+        if self.tenant is not None:
+            parts.append(f"tenant {self.tenant}")
+        return ", ".join(parts)
+
+
+@dataclass
+class Report:
+    by: list[str]
+    period: str
+    filter: ReportFilter
+    rows: pl.DataFrame
+    totals: dict
+    unpriced: pl.DataFrame
+    currency: str = "USD"
+    breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return ["period", *self.by, *MEASURES]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), timezone.utc)
+
+
+def make_filter(month: str | None = None, since: date | None = None, until: date | None = None,
+                tenant: str | None = None) -> ReportFilter:
+    """--month YYYY-MM, or --since DATE / --until DATE (both inclusive days), UTC."""
+    if month and (since or until):
+        raise UsageError("--month cannot be combined with --since/--until")
+    if month:
+        try:
+            first = datetime.strptime(month, "%Y-%m").date()
+        except ValueError:
+            raise UsageError(f"--month {month!r} is not YYYY-MM") from None
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return ReportFilter(_midnight(first), _midnight(following), tenant)
+    if since and until and until < since:
+        raise UsageError("--until is before --since")
+    return ReportFilter(
+        _midnight(since) if since else None,
+        _midnight(until + timedelta(days=1)) if until else None,
+        tenant,
+    )
+
+
+def parse_by(text: str) -> list[str]:
+    by = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [b for b in by if b not in DIMENSIONS]
+    if unknown:
+        raise UsageError(f"--by {','.join(unknown)}: not a dimension (one of {', '.join(DIMENSIONS)})")
+    if len(set(by)) != len(by):
+        raise UsageError("--by names a dimension twice")
+    return by
+
+
+def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
+    return pl.from_arrow(arrow(con, name, params))
+
+
+def spend_rows(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter) -> pl.DataFrame:
+    """The report's rows: period, the --by columns in order, then the measures."""
+    if period not in PERIODS:
+        raise UsageError(f"--period {period!r}: one of {', '.join(PERIODS)}")
+    frame = _frame(con, "spend_report", {"by": by or ["__none__"], "period": period, **flt.params})
+    return frame.select(["period", *by, *MEASURES])
+
+
+def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter,
+                 breakdowns: bool = False) -> Report:
+    """Rows, totals and unpriced usage for one report; with breakdowns, one table per dimension."""
+    rows = spend_rows(con, by, period, flt)
+    totals = first_row(con, "spend_totals", flt.params)
+    report = Report(
+        by=by, period=period, filter=flt, rows=rows,
+        totals=totals,
+        unpriced=_frame(con, "spend_unpriced", flt.params),
+        currency=scalar(con, "get_setting", {"key": "currency"}) or "USD",
+    )
+    if breakdowns:
+        for dim in by:
+            report.breakdowns[dim] = spend_rows(con, [dim], "total", flt).drop("period")
+    return report
+
+
+def total_cost(report: Report) -> Decimal | None:
+    return report.totals.get("cost")
+
+
+def render_report(report: Report, fmt: str, generated_at: datetime | None = None) -> str:
+    """The report as table, csv, json or html text."""
+    from analyzer import render
+
+    columns = report.columns
+    rows = report.rows.select(columns).rows()
+    if fmt == "csv":
+        return render.to_csv(columns, rows)
+    if fmt == "table":
+        return render.to_table(columns, rows, report.currency)
+    if fmt == "json":
+        return render.to_json({
+            "period": report.period,
+            "by": report.by,
+            "filter": report.filter.params,
+            "currency": report.currency,
+            "totals": report.totals,
+            "rows": [dict(zip(columns, row)) for row in rows],
+            "unpriced": report.unpriced.to_dicts(),
+        })
+    if fmt == "html":
+        return render.render_template(
+            "report.html",
+            report=report,
+            columns=columns,
+            rows=[dict(zip(columns, row)) for row in rows],
+            breakdowns={dim: frame.to_dicts() for dim, frame in report.breakdowns.items()},
+            unpriced=report.unpriced.to_dicts(),
+            generated_at=(generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    raise UsageError(f"--format {fmt!r}: one of table, csv, json, html")

@@ -1,0 +1,131 @@
+"""The DuckDB store: opening it (locks, read-only, sandbox), and its named, ordered migrations."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from analyzer.errors import SpendError, StoreBusy
+from analyzer.sqlfiles import migrations
+
+DEFAULT_DB = "usage.duckdb"
+
+# Nothing may download an extension at run time: we run offline.
+_BASE_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+_LOCK_PID = re.compile(r"\(PID (\d+)\)")
+
+
+def db_path(option: str | os.PathLike | None, config_db: Path | None = None) -> Path:
+    """The store to use: `--db`, else `$LLM_SPEND_DB`, else the config's `db`, else ./usage.duckdb."""
+    return Path(option or os.environ.get("LLM_SPEND_DB") or config_db or DEFAULT_DB)
+
+
+def _connect(path: Path, read_only: bool, extra: dict | None) -> duckdb.DuckDBPyConnection:
+    config = dict(_BASE_CONFIG)
+    config.update(extra or {})
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" in message.lower():
+            pid = _LOCK_PID.search(message)
+            holder = f" (pid {pid.group(1)})" if pid else ""
+            raise StoreBusy(f"store is busy: another llm-spend process{holder} holds {path}; try later or pass --wait") from None
+        raise SpendError(f"cannot open store {path}: {message.splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise SpendError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from None
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def connect(path: Path, *, read_only: bool = False, wait: float = 0, extra: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the store, retrying with backoff for up to `wait` seconds while another process holds it."""
+    if read_only and not path.exists():
+        raise SpendError(f"no store at {path}: run `llm-spend ingest` or `llm-spend rates load` first")
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            con = _connect(path, read_only, extra)
+            break
+        except StoreBusy:
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+    if not read_only:
+        migrate(con, path)
+    elif pending_migrations(con, path):
+        # An older store opened by a reader: upgrade it once with a short write connection.
+        con.close()
+        with open_store(path, wait=wait):
+            pass
+        con = _connect(path, read_only, extra)
+    return con
+
+
+@contextmanager
+def open_store(path: Path, *, read_only: bool = False, wait: float = 0, extra: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Context manager around `connect` that always closes the connection (and so the file lock)."""
+    con = connect(path, read_only=read_only, wait=wait, extra=extra)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _applied(con: duckdb.DuckDBPyConnection) -> list[str]:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND schema_name = 'main'"
+    ).fetchall()[0][0]
+    if not exists:
+        return []
+    return [row[0] for row in con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()]
+
+
+def pending_migrations(con: duckdb.DuckDBPyConnection, path: Path) -> list[tuple[str, str]]:
+    """Migrations this version knows that the store lacks; a store from a newer version is refused."""
+    applied = _applied(con)
+    known = migrations()
+    known_names = {name for name, _ in known}
+    unknown = [name for name in applied if name not in known_names]
+    if unknown:
+        raise SpendError(
+            f"store {path} was written by a newer llm-spend (schema {unknown[-1]}); upgrade llm-spend to use it"
+        )
+    return [(name, sql) for name, sql in known if name not in applied]
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    """Apply pending migrations in order, each in its own transaction, recorded in schema_migrations."""
+    pending = pending_migrations(con, path)
+    if not pending:
+        return []
+    con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
+    for name, sql in pending:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES ($name, now())", {"name": name})
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise SpendError(f"cannot upgrade store {path} ({name}): {str(exc).splitlines()[0]}") from None
+    return [name for name, _ in pending]
+
+
+def sync_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> None:
+    """Store the settings the pricing views read (batch discount), so every reader sees the same."""
+    for key, value in settings.items():
+        con.execute(
+            "INSERT OR REPLACE INTO settings VALUES ($key, $value)", {"key": key, "value": value}
+        )

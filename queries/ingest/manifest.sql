@@ -1,0 +1,25 @@
+-- name: manifest_entries
+-- Every file the incremental ingest has seen, for the skip decision.
+SELECT path, size, mtime_ns, content_hash FROM ingested_files;
+
+-- name: record_file
+-- Remember a file as read (or recognised), replacing what was known of it.
+INSERT OR REPLACE INTO ingested_files
+VALUES ($path, $size, $mtime_ns, $content_hash, $format, $rows_read, $rows_new, $rejects, now(), $run_id);
+
+-- name: touch_file
+-- Same content, new mtime: remember the mtime so the next run skips it without hashing.
+UPDATE ingested_files SET mtime_ns = $mtime_ns, size = $size WHERE path = $path;
+
+-- name: next_run_id
+SELECT coalesce(max(run_id), 0) + 1 FROM ingest_runs;
+
+-- name: run_tokens
+-- New tokens of a run, and how many of them could be priced (for --fail-under-coverage).
+SELECT coalesce(sum(input_tokens + output_tokens), 0) AS tokens,
+       coalesce(sum(input_tokens + output_tokens) FILTER (WHERE priced), 0) AS priced_tokens
+FROM priced_usage WHERE run_id = $run_id;
+
+-- name: record_run
+INSERT INTO ingest_runs VALUES ($run_id, $started_at, $finished_at, $files_seen, $files_read, $rows_read,
+    $rows_new, $duplicates, $rejects, $new_tokens, $new_tokens_priced);

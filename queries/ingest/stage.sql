@@ -1,0 +1,79 @@
+-- name: stage_lines
+-- One record per line of a text file (plain or gzip), with its 1-based line number.
+-- The delimiter is a control character that valid JSON never holds raw, so each line is one
+-- value; blank lines keep their number and are dropped after numbering.
+CREATE OR REPLACE TEMP TABLE staged_records AS
+SELECT source_line, raw FROM (
+    SELECT row_number() OVER () AS source_line, line AS raw
+    FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = E'\x1f', quote = '', escape = '',
+                  header = false, auto_detect = false, strict_mode = false,
+                  compression = $compression, max_line_size = 1000000000)
+)
+WHERE raw IS NOT NULL AND trim(raw) <> '';
+
+-- name: stage_usage
+-- Common checks and attribution over a reader's output: its named query is put in place of
+-- the `@reader` slot by sqlfiles.compose. $paths holds every attribution JSON path in order; $<field>_from / $<field>_to slice
+-- out each field's own paths; the first non-empty value wins.
+CREATE OR REPLACE TEMP TABLE staged AS
+WITH normalised AS (
+    -- @reader
+),
+checked AS (
+    SELECT *, coalesce(CASE WHEN starts_with(raw, $bad_bytes_mark) THEN 'not UTF-8' END, reason, CASE
+        WHEN model IS NULL OR model = '' THEN 'no model'
+        WHEN ts IS NULL THEN 'no timestamp'
+        WHEN least(requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens) < 0
+            THEN 'negative token count'
+        WHEN cached_input_tokens + cache_write_tokens > input_tokens THEN 'cached tokens exceed input tokens'
+        WHEN reasoning_tokens > output_tokens THEN 'reasoning tokens exceed output tokens'
+    END) AS why
+    FROM normalised
+),
+attributed AS (
+    SELECT *, CASE WHEN why IS NULL THEN json_extract_string(doc, $paths) END AS found
+    FROM checked
+)
+SELECT
+    source_line,
+    why AS reason,
+    CASE WHEN why IS NOT NULL THEN replace(raw, $bad_bytes_mark, '') END AS raw,
+    request_id, ts, model, coalesce($mode, mode) AS mode, provider,
+    list_filter(found[$tenant_from:$tenant_to], lambda v: v <> '')[1] AS tenant,
+    list_filter(found[$feature_from:$feature_to], lambda v: v <> '')[1] AS feature,
+    list_filter(found[$environment_from:$environment_to], lambda v: v <> '')[1] AS environment,
+    list_filter(found[$user_id_from:$user_id_to], lambda v: v <> '')[1] AS user_id,
+    list_filter(found[$project_from:$project_to], lambda v: v <> '')[1] AS project,
+    requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
+    attributes
+FROM attributed;
+
+-- name: count_staged
+-- Rows read and rejected in the staged file.
+SELECT count(*) AS rows_read, count(*) FILTER (WHERE reason IS NOT NULL) AS rejects FROM staged;
+
+-- name: forget_rejects
+-- A file read again replaces its earlier rejects (they describe the file as it was).
+DELETE FROM rejects WHERE source_file = $source_file;
+
+-- name: insert_rejects
+INSERT INTO rejects
+SELECT $source_file, source_line, reason, raw, $run_id FROM staged WHERE reason IS NOT NULL;
+
+-- name: insert_file_reject
+-- A file that could not be read at all: one reject without a line number.
+INSERT INTO rejects VALUES ($source_file, NULL, $reason, NULL, $run_id);
+
+-- name: insert_new_usage
+-- Add staged rows whose request identity is new: first occurrence within the file, then an
+-- anti-join against the store (no index: see migration 001).
+INSERT INTO usage
+SELECT s.request_id, s.ts, s.model, s.mode, s.provider, s.tenant, s.feature, s.environment,
+       s.user_id, s.project, s.requests, s.input_tokens, s.cached_input_tokens,
+       s.cache_write_tokens, s.output_tokens, s.reasoning_tokens,
+       $source_file, s.source_line, s.attributes, $run_id
+FROM (
+    SELECT * FROM staged WHERE reason IS NULL
+    QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY source_line) = 1
+) s
+ANTI JOIN usage u ON u.request_id = s.request_id;
