@@ -22,13 +22,13 @@ import duckdb
 
 from analyzer.config import ATTRIBUTES, Config
 from analyzer.errors import BadInput, UsageError
-from analyzer.readers import Reader, detect_reader, read_sample, reader_named
+from analyzer.readers import detect_reader, read_sample, reader_named
 from analyzer.sqlfiles import compose, first_row, query, scalar
+from analyzer.staging import UNREADABLE_MARK, stage_file
 
 MODES = ("serverless", "batch", "dedicated", "gpu_cluster")
 FOLDER_SUFFIXES = {".jsonl", ".ndjson", ".json", ".sse", ".csv", ".parquet", ".log"}
 STDIN = "-"
-BAD_BYTES_MARK = "\ufffdnot UTF-8: "  # prefixes a line that is not UTF-8 (see _stage_lines_with_bad_bytes)
 
 
 @dataclass
@@ -93,11 +93,6 @@ def file_hash(path: Path) -> str:
     """Content hash for the manifest; only computed when size or mtime say the file changed."""
     with open(path, "rb") as handle:
         return "blake2b:" + hashlib.file_digest(handle, "blake2b").hexdigest()
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
 
 
 def attribution_params(config: Config) -> dict:
@@ -202,51 +197,15 @@ class Ingest:
         except BadInput as exc:
             con.execute(query("insert_file_reject"), {"source_file": key, "reason": str(exc), "run_id": run_id})
             return FileResult(key, "error", note=str(exc))
-        self._stage(path, reader)
+        stage_file(con, path, reader)
         params = dict(self.attribution, mode=self.mode, default_mode=reader.mode, provider=reader.provider,
-                      bad_bytes_mark=BAD_BYTES_MARK)
+                      mark=UNREADABLE_MARK)
         con.execute(compose("stage_usage", reader=reader.query), params)
         counts = first_row(con, "count_staged")
         rows_read, rejects = counts["rows_read"], counts["rejects"]
         con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
         rows_new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
         return FileResult(key, "read", reader.name, rows_read, rows_new, rejects)
-
-    def _stage(self, path: Path, reader: Reader) -> None:
-        """Load the file's raw records into `staged_records(source_line, raw)`."""
-        compression = "gzip" if _is_gzip(path) else "none"
-        try:
-            self.con.execute(query("stage_lines"), {"path": str(path), "compression": compression})
-        except duckdb.InvalidInputException as exc:
-            if "unicode" not in str(exc).lower():
-                raise BadInput(f"{path}: {str(exc).splitlines()[0]}") from None
-            self._stage_lines_with_bad_bytes(path)
-
-    def _stage_lines_with_bad_bytes(self, path: Path) -> None:
-        """Fallback for a file that is not valid UTF-8 throughout: number the lines in Python and
-        mark the undecodable ones, so they become rejects and the rest of the file is still read."""
-        import pyarrow as pa
-
-        from analyzer.readers import open_binary
-
-        numbers, lines = [], []
-        with open_binary(path) as stream:
-            for number, line in enumerate(stream, start=1):
-                line = line.rstrip(b"\r\n")
-                if not line.strip():
-                    continue
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = BAD_BYTES_MARK + line.decode("utf-8", errors="replace")
-                numbers.append(number)
-                lines.append(text)
-        table = pa.table({"source_line": pa.array(numbers, pa.int64()), "raw": pa.array(lines, pa.string())})
-        self.con.register("bad_bytes_lines", table)
-        try:
-            self.con.execute("CREATE OR REPLACE TEMP TABLE staged_records AS SELECT * FROM bad_bytes_lines")
-        finally:
-            self.con.unregister("bad_bytes_lines")
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str], config: Config, *, fmt: str = "auto",

@@ -44,6 +44,7 @@ def _connect(path: Path, read_only: bool, extra: dict | None) -> duckdb.DuckDBPy
     except duckdb.Error as exc:
         raise SpendError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from None
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # never draw on a cron log
     return con
 
 

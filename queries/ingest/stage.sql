@@ -1,15 +1,23 @@
 -- name: stage_lines
--- One record per line of a text file (plain or gzip), with its 1-based line number.
--- The delimiter is a control character that valid JSON never holds raw, so each line is one
--- value; blank lines keep their number and are dropped after numbering.
-CREATE OR REPLACE TEMP TABLE staged_records AS
-SELECT source_line, raw FROM (
-    SELECT row_number() OVER () AS source_line, line AS raw
-    FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = E'\x1f', quote = '', escape = '',
-                  header = false, auto_detect = false, strict_mode = false,
-                  compression = $compression, max_line_size = 1000000000)
-)
-WHERE raw IS NOT NULL AND trim(raw) <> '';
+-- One record per line of a text file (plain or gzip), numbered in file order (DuckDB keeps
+-- insertion order). The delimiter is a control character that valid JSON never holds raw, so each
+-- line is one value. Only used for files whose pre-scan found no such character and consistent
+-- line endings; lines DuckDB still cannot read (not UTF-8) land in the temp table
+-- staging_rejects, and the file is then staged exactly by the fallback in staging.py.
+CREATE OR REPLACE TEMP TABLE staged_lines AS
+SELECT row_number() OVER () AS source_line, line AS raw
+FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = E'\x1f', quote = '', escape = '',
+              header = false, auto_detect = false, strict_mode = false, compression = $compression,
+              max_line_size = 1000000000, ignore_errors = true, store_rejects = true,
+              rejects_table = 'staging_rejects', rejects_scan = 'staging_scans');
+
+-- name: count_unreadable_lines
+SELECT count(*) FROM staging_rejects;
+
+-- name: stage_records_from_lines
+-- The records are the non-blank lines (a view: no copy).
+CREATE OR REPLACE TEMP VIEW staged_records AS
+SELECT source_line, raw FROM staged_lines WHERE raw IS NOT NULL AND trim(raw) <> '';
 
 -- name: stage_usage
 -- Common checks and attribution over a reader's output: its named query is put in place of
@@ -20,7 +28,7 @@ WITH normalised AS (
     -- @reader
 ),
 checked AS (
-    SELECT *, coalesce(CASE WHEN starts_with(raw, $bad_bytes_mark) THEN 'not UTF-8' END, reason, CASE
+    SELECT *, coalesce(CASE WHEN starts_with(raw, $mark) THEN 'not UTF-8' END, reason, CASE
         WHEN model IS NULL OR model = '' THEN 'no model'
         WHEN ts IS NULL THEN 'no timestamp'
         WHEN least(requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens) < 0
@@ -37,7 +45,7 @@ attributed AS (
 SELECT
     source_line,
     why AS reason,
-    CASE WHEN why IS NOT NULL THEN replace(raw, $bad_bytes_mark, '') END AS raw,
+    CASE WHEN starts_with(raw, $mark) THEN substr(raw, length($mark) + 1) WHEN why IS NOT NULL THEN raw END AS raw,
     request_id, ts, model, coalesce($mode, mode) AS mode, provider,
     list_filter(found[$tenant_from:$tenant_to], lambda v: v <> '')[1] AS tenant,
     list_filter(found[$feature_from:$feature_to], lambda v: v <> '')[1] AS feature,
