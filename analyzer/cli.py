@@ -80,7 +80,38 @@ def period_options(func):
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SpendGroup(click.Group):
+    """The top-level group: every error becomes one line on stderr and its exit code (SPEC)."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            hint = f" (see {exc.ctx.command_path} --help)" if isinstance(exc, click.UsageError) and exc.ctx else ""
+            fail(exc.format_message() + hint, exc.exit_code)
+        except click.Abort:
+            fail("aborted", 1)
+        except SpendError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except Exception as exc:  # the last line of defence: one line, never a traceback
+            if os.environ.get("LLM_SPEND_DEBUG"):
+                raise
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            fail(f"{type(exc).__name__}: {first} (set LLM_SPEND_DEBUG=1 for details)", 1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=SpendGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="PATH", help="Store file (default ./usage.duckdb or $LLM_SPEND_DB).")
 @click.option("--config", metavar="FILE", help="TOML config file (or $LLM_SPEND_CONFIG).")
 @click.version_option(package_name="llm-spend")
@@ -324,29 +355,8 @@ def formats() -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning every error into one line on stderr and an exit code."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
-        sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("error: aborted", err=True)
-        sys.exit(1)
-    except SpendError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # the last line of defence: one line, never a traceback
-        if os.environ.get("LLM_SPEND_DEBUG"):
-            raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        click.echo(f"error: {type(exc).__name__}: {first} (set LLM_SPEND_DEBUG=1 for details)", err=True)
-        sys.exit(1)
+    """Console-script entry point."""
+    cli.main(prog_name="llm-spend")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,39 @@
+# One command for the demo, one for the tests (see README). Both set everything up first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DB ?= usage.duckdb
+REPORTS ?= reports
+
+.PHONY: demo install browser test bench clean
+
+demo: install
+	$(BIN)/llm-spend --db $(DB) rates load sample_logs/rates.csv
+	$(BIN)/llm-spend --db $(DB) ingest sample_logs/exports/
+	mkdir -p $(REPORTS)
+	$(BIN)/llm-spend --db $(DB) report --by tenant,feature,model --period month --format html -o $(REPORTS)/spend.html
+	$(BIN)/llm-spend --db $(DB) report --by tenant,feature,model --period month --format csv -o $(REPORTS)/spend.csv
+	$(BIN)/llm-spend --db $(DB) report --by tenant --period month --format table
+	@echo "reports written: $(REPORTS)/spend.html $(REPORTS)/spend.csv"
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The HTML report is checked in a real headless browser (Debian's chromium-headless-shell).
+browser:
+	@command -v chromium-headless-shell >/dev/null 2>&1 || ls /usr/lib/chromium/chrome-headless-shell >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null)
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/run.py --sizes 1000000 10000000
+
+clean:
+	rm -rf $(VENV) $(REPORTS) $(DB) dist build
