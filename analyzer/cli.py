@@ -134,22 +134,34 @@ def cli(ctx: click.Context, db: str | None, config: str | None) -> None:
 @click.option("--mode", type=click.Choice(["serverless", "batch", "dedicated", "gpu_cluster"]), help="Force the deployment mode of every row.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("--fail-under-coverage", type=click.FloatRange(0, 100), metavar="PCT",
+              help="Exit 1 (rows kept) when less than PCT % of the new tokens could be priced.")
+@click.option("--max-reject-rate", type=click.FloatRange(0, 100), metavar="PCT",
+              help="Exit 1 (good rows kept) when more than PCT % of the records read were rejected.")
 @wait_option
 @click.pass_obj
-def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, quiet: bool, as_json: bool, wait: float) -> None:
+def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, quiet: bool, as_json: bool,
+           fail_under_coverage: float | None, max_reject_rate: float | None, wait: float) -> None:
     """Read usage logs (files, folders, .gz, - for stdin) into the store.
 
     Incremental and idempotent: unchanged files are skipped, records already stored are not added
-    again. One run is one transaction.
+    again. One run is one transaction. Exit codes: 0 ok, 1 failure or guard rail, 2 usage error,
+    75 store busy (try later).
 
-    Example: llm-spend ingest /exports/
+    Example (cron): llm-spend --db /data/usage.duckdb ingest /exports/ --quiet --wait 600
     """
-    from analyzer.ingest import ingest_paths
+    from analyzer.ingest import guard_rail_failures, ingest_paths
 
-    with obj.open(wait=wait) as con:
-        summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode)
+    progress = FileCounter() if not quiet and sys.stderr.isatty() else None  # never in cron logs
+    try:
+        with obj.open(wait=wait) as con:
+            summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode, progress=progress)
+    finally:
+        if progress:
+            progress(0, 0, None)  # erase the counter, also before an error line
+    tripped = guard_rail_failures(summary, min_coverage=fail_under_coverage, max_reject_rate=max_reject_rate)
     if as_json:
-        click.echo(json.dumps(summary_dict(summary), indent=2))
+        click.echo(json.dumps(summary_dict(summary) | {"guard_rails_failed": [str(t) for t in tripped]}, indent=2))
     elif not quiet:
         for result in summary.files:
             if result.status == "read":
@@ -160,15 +172,28 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
         click.echo(summary_line(summary))
     for result in summary.errors:
         click.echo(f"error: {result.note}", err=True)
-    if summary.errors:
+    for failure in tripped:
+        click.echo(f"error: {failure}", err=True)
+    if summary.errors or tripped:
         sys.exit(1)
+
+
+class FileCounter:
+    """Progress for a terminal: `[3/120] /exports/x.jsonl` redrawn in place on stderr, erased at the end."""
+
+    def __call__(self, done: int, total: int, current: str | None) -> None:
+        import shutil
+
+        width = shutil.get_terminal_size().columns - 1
+        text = "" if current is None else f"[{done + 1}/{total}] {current}"
+        click.echo("\r\x1b[K" + text[:width], err=True, nl=False)
 
 
 def summary_line(summary) -> str:
     skipped = sum(f.status in ("unchanged", "duplicate-file") for f in summary.files)
     read = sum(f.status == "read" for f in summary.files)
     return (f"ingested {summary.total('rows_new'):,} new rows from {read} files "
-            f"({skipped} unchanged skipped, {summary.total('duplicates'):,} duplicates, "
+            f"({skipped} skipped as already seen, {summary.total('duplicates'):,} duplicates, "
             f"{summary.total('rejects'):,} rejected) in {summary.seconds:.1f}s")
 
 
@@ -334,13 +359,17 @@ def render_estimate(data: dict, fmt: str) -> str:
 
 @cli.command()
 @output_options(("table", "json"))
+@wait_option
 @click.pass_obj
-def status(obj: Context, fmt: str, output: str | None) -> None:
-    """What the store holds: rows, time range, last run, pricing coverage, rejects."""
+def status(obj: Context, fmt: str, output: str | None, wait: float) -> None:
+    """What the store holds: rows, time range, last run, pricing coverage, unpriced models, rejects.
+
+    Example: llm-spend status --format json
+    """
     from analyzer import render
     from analyzer.status import status_text, store_status
 
-    with obj.open(read_only=True) as con:
+    with obj.open(read_only=True, wait=wait) as con:
         data = store_status(con)
     write_output(render.to_json(data) if fmt == "json" else status_text(data), output)
 

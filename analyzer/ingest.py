@@ -15,18 +15,21 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable
 
 import duckdb
 
 from analyzer.config import ATTRIBUTES, Config
-from analyzer.errors import BadInput, UsageError
+from analyzer.errors import BadInput, GuardRailTripped, UsageError
 from analyzer.readers import detect_reader, read_sample, reader_named
 from analyzer.sqlfiles import compose, first_row, query, scalar
 from analyzer.staging import UNREADABLE_MARK, stage_file
 
 MODES = ("serverless", "batch", "dedicated", "gpu_cluster")
+# progress(files done, files in the run, file about to be read or None at the end)
+Progress = Callable[[int, int, "str | None"], None]
 FOLDER_SUFFIXES = {".jsonl", ".ndjson", ".json", ".sse", ".csv", ".parquet", ".log"}
 STDIN = "-"
 
@@ -113,7 +116,7 @@ class Ingest:
     """One ingest run over one open write connection."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, config: Config, *, fmt: str = "auto",
-                 mode: str | None = None, progress: Callable[[FileResult], None] | None = None):
+                 mode: str | None = None, progress: Progress | None = None):
         if mode is not None and mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; one of {', '.join(MODES)}")
         self.con = con
@@ -124,7 +127,8 @@ class Ingest:
         self.attribution = attribution_params(config)
 
     def run(self, paths: Iterable[str]) -> IngestSummary:
-        files = discover_files(paths)
+        # A file named twice (or named and inside a named folder) is read once.
+        files = list({(p if p == STDIN else p.resolve()): p for p in discover_files(paths)}.values())
         started = time.monotonic()
         started_at = datetime.now(timezone.utc)
         con = self.con
@@ -133,11 +137,12 @@ class Ingest:
             summary = IngestSummary(run_id=scalar(con, "next_run_id"))
             manifest = {row[0]: row[1:] for row in con.execute(query("manifest_entries")).fetchall()}
             hashes = {row[2]: path for path, row in manifest.items()}
-            for path in files:
-                result = self._one(path, summary.run_id, manifest, hashes)
-                summary.files.append(result)
+            for done, path in enumerate(files):
                 if self.progress:
-                    self.progress(result)
+                    self.progress(done, len(files), str(path))
+                summary.files.append(self._one(path, summary.run_id, manifest, hashes))
+            if self.progress:
+                self.progress(len(files), len(files), None)
             tokens = first_row(con, "run_tokens", {"run_id": summary.run_id})
             summary.new_tokens, summary.new_tokens_priced = int(tokens["tokens"]), int(tokens["priced_tokens"])
             con.execute(query("record_run"), {
@@ -209,6 +214,28 @@ class Ingest:
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str], config: Config, *, fmt: str = "auto",
-                 mode: str | None = None, progress: Callable[[FileResult], None] | None = None) -> IngestSummary:
+                 mode: str | None = None, progress: Progress | None = None) -> IngestSummary:
     """Read files and folders into the store in one transaction; see the module docstring."""
     return Ingest(con, config, fmt=fmt, mode=mode, progress=progress).run(paths)
+
+
+def guard_rail_failures(summary: IngestSummary, *, min_coverage: float | None = None,
+                        max_reject_rate: float | None = None) -> list[GuardRailTripped]:
+    """The cron guard rails a finished run failed (`--fail-under-coverage`, `--max-reject-rate`,
+    both in percent). Checked after the commit: the run's rows stay stored either way."""
+    failures = []
+    tokens, priced = summary.new_tokens, summary.new_tokens_priced
+    if min_coverage is not None and tokens and Fraction(priced * 100, tokens) < Fraction(str(min_coverage)):
+        failures.append(GuardRailTripped(
+            f"only {priced:,} of {tokens:,} new tokens ({_percent(priced, tokens)}) could be priced, under "
+            f"--fail-under-coverage {min_coverage:g}; the rows are stored (see llm-spend rates unpriced)"))
+    read, rejects = summary.total("rows_read"), summary.total("rejects")
+    if max_reject_rate is not None and read and Fraction(rejects * 100, read) > Fraction(str(max_reject_rate)):
+        failures.append(GuardRailTripped(
+            f"{rejects:,} of {read:,} records read ({_percent(rejects, read)}) were rejected, over "
+            f"--max-reject-rate {max_reject_rate:g}; the good rows are stored (see llm-spend status)"))
+    return failures
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.2f}%"

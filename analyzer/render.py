@@ -31,7 +31,8 @@ def money(value: Decimal | None, currency: str = "USD") -> str:
     """Display rounding only: cents from $1 up, four places below (so $0.0069 stays readable)."""
     if value is None:
         return "unpriced"
-    places = Decimal("0.01") if abs(value) >= 1 else Decimal("0.0001")
+    value = Decimal(value)
+    places = Decimal("0.01") if abs(value) >= 1 or value == 0 else Decimal("0.0001")
     text = f"{value.quantize(places):,}"
     return ("$" + text) if currency == "USD" else f"{text} {currency}"
 
@@ -59,7 +60,8 @@ def _plain(value: Any) -> Any:
 
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180 line ends: the csv module then quotes any cell holding a CR or LF.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if v is None else neutralise(_plain(v)) for v in row])

@@ -117,6 +117,7 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
         currency=scalar(con, "get_setting", {"key": "currency"}) or "USD",
     )
     if breakdowns:
+        report.breakdowns["period"] = spend_rows(con, [], period, flt)
         for dim in by:
             report.breakdowns[dim] = spend_rows(con, [dim], "total", flt).drop("period")
     return report
@@ -152,7 +153,8 @@ def render_report(report: Report, fmt: str, generated_at: datetime | None = None
             report=report,
             columns=columns,
             rows=[dict(zip(columns, row)) for row in rows],
-            breakdowns={dim: frame.to_dicts() for dim, frame in report.breakdowns.items()},
+            by_period=report.breakdowns["period"].to_dicts() if "period" in report.breakdowns else [],
+            breakdowns={dim: frame.to_dicts() for dim, frame in report.breakdowns.items() if dim != "period"},
             unpriced=report.unpriced.to_dicts(),
             generated_at=(generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         )

@@ -39,7 +39,7 @@ def _connect(path: Path, read_only: bool, extra: dict | None) -> duckdb.DuckDBPy
         if "lock" in message.lower():
             pid = _LOCK_PID.search(message)
             holder = f" (pid {pid.group(1)})" if pid else ""
-            raise StoreBusy(f"store is busy: another llm-spend process{holder} holds {path}; try later or pass --wait") from None
+            raise StoreBusy(f"store is busy: another llm-spend process{holder} holds it ({path})") from None
         raise SpendError(f"cannot open store {path}: {message.splitlines()[0]}") from None
     except duckdb.Error as exc:
         raise SpendError(f"cannot open store {path}: {str(exc).splitlines()[0]}") from None
@@ -58,14 +58,22 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0, extra: dict
         try:
             con = _connect(path, read_only, extra)
             break
-        except StoreBusy:
-            if time.monotonic() + delay > deadline:
-                raise
-            time.sleep(delay)
+        except StoreBusy as exc:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                advice = f"still busy after waiting {wait:g}s" if wait else "try later, or pass --wait SECONDS"
+                raise StoreBusy(f"{exc}; {advice}") from None
+            time.sleep(min(delay, remaining))  # the last try falls on the deadline
             delay = min(delay * 2, 2.0)
-    if not read_only:
-        migrate(con, path)
-    elif pending_migrations(con, path):
+    try:
+        if not read_only:
+            migrate(con, path)
+            return con
+        upgrade = bool(pending_migrations(con, path))
+    except BaseException:
+        con.close()  # a refused (newer) or failed upgrade must not keep the file locked
+        raise
+    if upgrade:
         # An older store opened by a reader: upgrade it once with a short write connection.
         con.close()
         with open_store(path, wait=wait):

@@ -3,9 +3,16 @@
 SELECT path, size, mtime_ns, content_hash FROM ingested_files;
 
 -- name: record_file
--- Remember a file as read (or recognised), replacing what was known of it.
-INSERT OR REPLACE INTO ingested_files
-VALUES ($path, $size, $mtime_ns, $content_hash, $format, $rows_read, $rows_new, $rejects, now(), $run_id);
+-- Remember a file as read (or recognised), replacing what was known of it, except rows_new:
+-- it adds up over the reads of the file (an appended file's first rows were new in an earlier
+-- run), so sum(rows_new) over the manifest is what the files brought into usage.
+INSERT INTO ingested_files
+VALUES ($path, $size, $mtime_ns, $content_hash, $format, $rows_read, $rows_new, $rejects, now(), $run_id)
+ON CONFLICT (path) DO UPDATE SET
+    size = excluded.size, mtime_ns = excluded.mtime_ns, content_hash = excluded.content_hash,
+    format = excluded.format, rows_read = excluded.rows_read,
+    rows_new = ingested_files.rows_new + excluded.rows_new, rejects = excluded.rejects,
+    ingested_at = excluded.ingested_at, run_id = excluded.run_id;
 
 -- name: touch_file
 -- Same content, new mtime: remember the mtime so the next run skips it without hashing.

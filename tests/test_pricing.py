@@ -1,0 +1,178 @@
+"""Every pricing rule of SPEC, with exact Decimal expectations, through a real store file."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+
+from analyzer.store import open_store
+from tests.conftest import chat_record, write_card, write_jsonl
+
+SEPT_14_LAST_SECOND = int(datetime(2026, 9, 14, 23, 59, 59, tzinfo=timezone.utc).timestamp())
+SEPT_15_MIDNIGHT = int(datetime(2026, 9, 15, tzinfo=timezone.utc).timestamp())
+
+
+def costs(spend, where: str = "true") -> dict[str, dict]:
+    rows = spend.sql(f"SELECT request_id, input_cost, cached_input_cost, cache_write_cost, output_cost, cost, priced "
+                     f"FROM priced_usage WHERE {where} ORDER BY request_id")
+    return {r["request_id"]: r for r in rows}
+
+
+def test_guide_worked_example_per_request(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "arcee-ai/maestro-reasoning,,0.90,3.30,,,,,"))
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [
+        chat_record("r1", model="arcee-ai/maestro-reasoning", prompt=4000, completion=1000),
+        chat_record("r2", model="arcee-ai/maestro-reasoning", prompt=3000, completion=1000),
+    ]))
+    rows = costs(spend)
+    assert Decimal(rows["r1"]["input_cost"]) == Decimal("0.0036")
+    assert Decimal(rows["r1"]["output_cost"]) == Decimal("0.0033")
+    assert Decimal(rows["r1"]["cost"]) == Decimal("0.0069")
+    assert Decimal(rows["r2"]["cost"]) == Decimal("0.0060")
+
+
+def test_rate_change_inside_a_month_prices_each_request_by_the_rate_in_force(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", """
+        m,,1.10,2.00,,,,2026-09-15,
+        m,,0.88,1.00,,,2026-09-15,,
+    """))
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [
+        chat_record("before", created=SEPT_14_LAST_SECOND, prompt=1_000_000, completion=1_000_000),
+        chat_record("after", created=SEPT_15_MIDNIGHT, prompt=1_000_000, completion=1_000_000),
+    ]))
+    rows = costs(spend)
+    assert Decimal(rows["before"]["cost"]) == Decimal("3.10")
+    assert Decimal(rows["after"]["cost"]) == Decimal("1.88")
+    out = spend.ok("report", "--by", "model", "--month", "2026-09", "--format", "csv").stdout
+    assert out.splitlines()[1] == "2026-09,m,2,2000000,0,2000000,4.98,0"
+
+
+def test_cached_tokens_use_the_cached_rate(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,0.10,,,,"))
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [chat_record("r", prompt=1000, cached=400, completion=10)]))
+    row = costs(spend)["r"]
+    assert Decimal(row["input_cost"]) == Decimal("0.0006")        # 600 uncached x $1/1M
+    assert Decimal(row["cached_input_cost"]) == Decimal("0.00004")  # 400 cached x $0.10/1M
+    assert Decimal(row["output_cost"]) == Decimal("0.00002")
+    assert Decimal(row["cost"]) == Decimal("0.00066")
+
+
+def test_cached_tokens_without_a_cached_rate_bill_at_the_input_rate(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,,,,,"))
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [chat_record("r", prompt=1000, cached=400, completion=0)]))
+    row = costs(spend)["r"]
+    assert Decimal(row["cached_input_cost"]) == Decimal("0.0004")
+    assert Decimal(row["cost"]) == Decimal("0.001")
+
+
+def test_batch_uses_its_own_row_and_its_missing_cached_rate_falls_back_to_that_row(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", """
+        m,serverless,1.00,4.00,0.25,,,,
+        m,batch,0.40,1.00,,,,,
+    """))
+    spend.ok("ingest", "--mode", "batch",
+             write_jsonl(tmp_path / "a.jsonl", [chat_record("r", prompt=1000, cached=500, completion=1000)]))
+    row = costs(spend)["r"]
+    assert Decimal(row["input_cost"]) == Decimal("0.0002")         # 500 x 0.40
+    assert Decimal(row["cached_input_cost"]) == Decimal("0.0002")  # 500 x 0.40 (batch row's input rate)
+    assert Decimal(row["output_cost"]) == Decimal("0.001")
+    assert Decimal(row["cost"]) == Decimal("0.0014")
+
+
+def test_batch_without_a_batch_row_is_serverless_times_the_default_discount(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "arcee-ai/maestro-reasoning,,0.90,3.30,,,,,"))
+    spend.ok("ingest", "--mode", "batch", write_jsonl(tmp_path / "a.jsonl", [
+        chat_record("r", model="arcee-ai/maestro-reasoning", prompt=3000, completion=1000)]))
+    assert Decimal(costs(spend)["r"]["cost"]) == Decimal("0.0030")
+
+
+def test_batch_discount_comes_from_the_config(spend, tmp_path):
+    config = tmp_path / "llm-spend.toml"
+    config.write_text('[pricing]\nbatch_discount = "0.6"\n')
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,0.50,,,,"), config=config)
+    spend.ok("ingest", "--mode", "batch",
+             write_jsonl(tmp_path / "a.jsonl", [chat_record("r", prompt=1000, cached=200, completion=1000)]),
+             config=config)
+    row = costs(spend)["r"]
+    assert Decimal(row["input_cost"]) == Decimal("0.00048")         # 800 x 1.00 x 0.6
+    assert Decimal(row["cached_input_cost"]) == Decimal("0.00006")  # 200 x 0.50 x 0.6
+    assert Decimal(row["output_cost"]) == Decimal("0.0012")         # 1000 x 2.00 x 0.6
+
+
+def test_unknown_model_is_unpriced_never_zero(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,,,,,"))
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [
+        chat_record("known", prompt=1000, completion=0),
+        chat_record("unknown", model="mystery", prompt=1000, completion=0),
+    ]))
+    rows = costs(spend)
+    assert rows["unknown"]["cost"] is None and rows["unknown"]["priced"] is False
+    assert rows["known"]["priced"] is True
+    csv_lines = spend.ok("report", "--by", "model", "--period", "total", "--format", "csv").stdout.splitlines()
+    assert "total,mystery,1,1000,0,0,,1" in csv_lines
+    assert "total,m,1,1000,0,0,0.001,0" in csv_lines
+    unpriced = spend.ok("rates", "unpriced", "--format", "csv").stdout
+    assert unpriced.splitlines()[1].startswith("mystery,serverless,1,1000,0,")
+
+
+def test_free_model_has_an_explicit_zero_cost(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "free-model,,0,0,,,,,"))
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [chat_record("r", model="free-model")]))
+    row = costs(spend)["r"]
+    assert row["priced"] is True and Decimal(row["cost"]) == 0
+
+
+def test_request_before_the_first_rate_is_unpriced(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,,,2026-09-15,,"))
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [
+        chat_record("early", created=SEPT_14_LAST_SECOND), chat_record("late", created=SEPT_15_MIDNIGHT)]))
+    rows = costs(spend)
+    assert rows["early"]["priced"] is False and rows["late"]["priced"] is True
+
+
+def test_cache_write_tokens_use_their_rate_or_fall_back_to_input(db, spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", """
+        with-write,,3.00,15.00,0.30,3.75,,,
+        no-write,,3.00,15.00,0.30,,,,
+    """))
+    with open_store(db) as con:
+        con.execute("""
+            INSERT INTO usage (request_id, ts, model, mode, requests, input_tokens, cached_input_tokens,
+                               cache_write_tokens, output_tokens, reasoning_tokens)
+            VALUES ('a', TIMESTAMPTZ '2026-10-01 00:00:00+00', 'with-write', 'serverless', 1, 10000, 4000, 2000, 100, 0),
+                   ('b', TIMESTAMPTZ '2026-10-01 00:00:00+00', 'no-write', 'serverless', 1, 10000, 4000, 2000, 100, 0)
+        """)
+    rows = costs(spend)
+    assert Decimal(rows["a"]["input_cost"]) == Decimal("0.012")       # 4000 uncached x 3.00
+    assert Decimal(rows["a"]["cached_input_cost"]) == Decimal("0.0012")
+    assert Decimal(rows["a"]["cache_write_cost"]) == Decimal("0.0075")  # 2000 x 3.75
+    assert Decimal(rows["a"]["cost"]) == Decimal("0.0222")
+    assert Decimal(rows["b"]["cache_write_cost"]) == Decimal("0.006")   # 2000 x 3.00 (input rate)
+
+
+def test_no_cost_column_is_a_float(spend, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1,1,,,,,"))
+    described = {r["column_name"]: r["column_type"] for r in spend.sql("DESCRIBE priced_usage")}
+    for column in ("input_cost", "cached_input_cost", "cache_write_cost", "output_cost", "cost"):
+        assert described[column].startswith("DECIMAL"), (column, described[column])
+    assert "DOUBLE" not in described.values() and "FLOAT" not in described.values()
+    assert described["input_tokens"] == "BIGINT"
+
+
+@pytest.mark.parametrize("requests,expected", [(1, "0.0069"), (2_000_000, "13800")])
+def test_sums_stay_exact_over_many_requests(spend, tmp_path, requests, expected):
+    """Summing many tiny costs must not drift (a float sum of 0.0069 x 2M would)."""
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,0.90,3.30,,,,,"))
+    from analyzer.store import open_store as store
+
+    with store(spend.db) as con:
+        con.execute("""
+            INSERT INTO usage (request_id, ts, model, mode, requests, input_tokens, cached_input_tokens,
+                               cache_write_tokens, output_tokens, reasoning_tokens)
+            SELECT 'r' || i, TIMESTAMPTZ '2026-10-01 00:00:00+00', 'm', 'serverless', 1, 4000, 0, 0, 1000, 0
+            FROM range($n) t(i)
+        """, {"n": requests})
+    total = spend.sql("SELECT sum(cost) AS total FROM priced_usage")[0]["total"]
+    assert Decimal(total) == Decimal(expected)

@@ -1,0 +1,71 @@
+"""The bundled sample: the demo's numbers, checked against golden files and an independent sum."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import pytest
+
+from tests.conftest import REPO
+
+GOLDEN = REPO / "tests" / "golden"
+# Sum of every priced request of sample_logs/ with sample_logs/rates.csv, computed record by record
+# in Python Decimal by the script that generated the logs (independent of the SQL pricing).
+SAMPLE_TOTAL = Decimal("118.066425144")
+SAMPLE_MONTHS = {"2026-08": Decimal("36.258335688"), "2026-09": Decimal("39.505293744"),
+                 "2026-10": Decimal("42.302795712")}
+
+
+@pytest.fixture
+def sample(spend):
+    spend.ok("rates", "load", REPO / "sample_logs" / "rates.csv")
+    result = spend.ok("ingest", REPO / "sample_logs" / "exports")
+    return spend, result
+
+
+def test_ingest_counts_of_the_sample(sample):
+    spend, result = sample
+    assert "ingested 39,506 new rows from 9 files (0 unchanged skipped, 20 duplicates, 7 rejected)" in result.stdout
+    reasons = {r["reason"]: r["n"] for r in spend.sql("SELECT reason, count(*) AS n FROM rejects GROUP BY ALL")}
+    assert reasons == {"not JSON": 3, "no usage": 3, "no timestamp": 1}
+
+
+def test_sample_totals_match_the_independent_sum(sample):
+    spend, _ = sample
+    months = spend.sql("SELECT strftime(ts, '%Y-%m') AS month, sum(cost) AS cost FROM priced_usage GROUP BY ALL")
+    assert {m["month"]: Decimal(m["cost"]) for m in months} == SAMPLE_MONTHS
+    assert sum(SAMPLE_MONTHS.values()) == SAMPLE_TOTAL
+    unpriced = spend.sql("SELECT model, sum(requests) AS n FROM priced_usage WHERE NOT priced GROUP BY ALL")
+    assert unpriced == [{"model": "mistralai/Mixtral-8x7B-Instruct-v0.1", "n": 859}]
+
+
+def test_tenant_month_csv_matches_golden(sample):
+    spend, _ = sample
+    out = spend.ok("report", "--by", "tenant", "--period", "month", "--format", "csv").stdout
+    golden = (GOLDEN / "sample_tenant_month.csv").read_bytes().decode("utf-8").replace("\r\n", "\n")
+    assert out == golden
+    rows = list(csv.DictReader(io.StringIO(golden)))
+    assert sum(Decimal(r["cost"]) for r in rows if r["cost"]) == SAMPLE_TOTAL
+    assert "'=cmd|calc" in {r["tenant"] for r in rows}
+
+
+def test_model_total_json_matches_golden(sample):
+    spend, _ = sample
+    out = json.loads(spend.ok("report", "--by", "model", "--period", "total", "--format", "json").stdout)
+    assert out == json.loads((GOLDEN / "sample_model_total.json").read_text())
+
+
+def test_price_change_in_the_sample_card(sample):
+    spend, _ = sample
+    rows = spend.sql("""
+        SELECT request_id, input_tokens, output_tokens, cost FROM priced_usage
+        WHERE model = 'meta-llama/Llama-3.3-70B-Instruct-Turbo'
+          AND ts IN (TIMESTAMPTZ '2026-09-14 23:59:59+00', TIMESTAMPTZ '2026-09-15 00:00:00+00')
+        ORDER BY ts""")
+    assert len(rows) == 2
+    before, after = rows
+    assert Decimal(before["cost"]) == (before["input_tokens"] + before["output_tokens"]) * Decimal("1.10") / 10**6
+    assert Decimal(after["cost"]) == (after["input_tokens"] + after["output_tokens"]) * Decimal("0.88") / 10**6
