@@ -213,19 +213,23 @@ def rates() -> None:
 
 
 @rates.command("load")
-@click.argument("card", type=click.Path(dir_okay=False))
+@click.argument("card", type=click.Path(dir_okay=False), required=False)
+@click.option("--default", "bundled", is_flag=True, help="Load the rate card bundled with llm-spend.")
 @wait_option
 @click.pass_obj
-def rates_load(obj: Context, card: str, wait: float) -> None:
+def rates_load(obj: Context, card: str | None, bundled: bool, wait: float) -> None:
     """Replace the store's rates with a CSV rate card (all or nothing).
 
-    Example: llm-spend rates load rates.csv
+    Example: llm-spend rates load rates.csv   (or: llm-spend rates load --default)
     """
-    from analyzer.rates import load_card
+    from analyzer.rates import DEFAULT_CARD, load_card
 
+    if bool(card) == bundled:
+        raise UsageError("give a rate card FILE or --default")
+    path = DEFAULT_CARD if bundled else Path(card)
     with obj.open(wait=wait) as con:
-        count = load_card(con, Path(card))
-    click.echo(f"loaded {count} rates from {card}")
+        count = load_card(con, path)
+    click.echo(f"loaded {count} rates from {path}")
 
 
 @rates.command("list")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import duckdb
 
-from analyzer.rates import unpriced_models
 from analyzer.sqlfiles import first_row, query
 
 
@@ -12,43 +11,71 @@ def _one(con: duckdb.DuckDBPyConnection, name: str) -> dict:
     return first_row(con, name) or {}
 
 
+def _rows(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
+    result = con.execute(query(name))
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, row)) for row in result.fetchall()]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
 def store_status(con: duckdb.DuckDBPyConnection) -> dict:
-    """Everything status shows, as plain data (the CLI prints it as text or JSON)."""
+    """Everything status shows, as plain data (the CLI prints it as text or JSON).
+
+    Counts are integers; shares are fractions in [0, 1] (None when there is nothing to share);
+    cost is a Decimal (None when nothing is priced)."""
     coverage = _one(con, "status_coverage")
-    rejects = con.execute(query("status_rejects")).fetchall()
     return {
         "usage": _one(con, "status_usage"),
-        "files": _one(con, "status_files"),
+        "files": _one(con, "status_files") | _one(con, "status_runs"),
         "last_run": _one(con, "status_last_run") or None,
-        "coverage": {
-            **coverage,
-            "requests_share": (coverage["priced_requests"] / coverage["requests"]) if coverage["requests"] else None,
-            "tokens_share": (coverage["priced_tokens"] / coverage["tokens"]) if coverage["tokens"] else None,
+        "coverage": coverage | {
+            "requests_share": _share(coverage["priced_requests"], coverage["requests"]),
+            "tokens_share": _share(coverage["priced_tokens"], coverage["tokens"]),
         },
-        "unpriced_models": unpriced_models(con).to_pylist(),
-        "rejects": [{"reason": reason, "count": count} for reason, count in rejects],
+        "unpriced_models": _rows(con, "status_unpriced"),
+        "rejects": _rows(con, "status_rejects"),
+        "schema": [row["name"] for row in _rows(con, "status_schema")],
     }
+
+
+def _percent(part: int, whole: int) -> str:
+    """A share for people: never shows 100% or 0% unless it is exactly that."""
+    share = 100 * part / whole
+    if part != whole and share > 99.9:
+        return ">99.9%"
+    if part and share < 0.1:
+        return "<0.1%"
+    return f"{share:.1f}%"
 
 
 def status_text(status: dict) -> str:
     """Human summary of store_status."""
-    usage, cov, run = status["usage"], status["coverage"], status["last_run"]
-    lines = [f"usage rows: {usage['rows']:,} ({usage['requests']:,} requests) from {status['files']['files']:,} files"]
+    usage, files, cov, run = status["usage"], status["files"], status["coverage"], status["last_run"]
+    lines = [f"usage: {usage['rows']:,} rows ({usage['requests']:,} requests) from {files['files']:,} files "
+             f"in {files['runs']:,} runs"]
     if usage["first_ts"]:
-        lines.append(f"time range: {usage['first_ts']:%Y-%m-%d %H:%M} to {usage['last_ts']:%Y-%m-%d %H:%M} UTC")
+        lines.append(f"time range: {usage['first_ts']:%Y-%m-%d %H:%M:%S} to {usage['last_ts']:%Y-%m-%d %H:%M:%S} UTC")
     if run:
         lines.append(
-            f"last run: #{run['run_id']} at {run['finished_at']:%Y-%m-%d %H:%M:%S} UTC, {run['files_read']} of "
-            f"{run['files_seen']} files read, {run['rows_new']:,} new rows, {run['duplicates']:,} duplicates, "
-            f"{run['rejects']:,} rejects, {run['seconds']:.1f}s"
+            f"last run: #{run['run_id']} at {run['finished_at']:%Y-%m-%d %H:%M:%S} UTC, took {run['seconds']:.1f}s: "
+            f"{run['files_read']:,} of {run['files_seen']:,} files read, {run['rows_new']:,} new rows, "
+            f"{run['duplicates']:,} duplicates, {run['rejects']:,} rejects"
         )
     else:
         lines.append("last run: none")
     if cov["requests"]:
-        lines.append(f"priced: {cov['requests_share']:.1%} of requests, {cov['tokens_share']:.1%} of tokens")
+        lines.append(
+            f"priced: {_percent(cov['priced_requests'], cov['requests'])} of requests "
+            f"({cov['priced_requests']:,} of {cov['requests']:,}), {_percent(cov['priced_tokens'], cov['tokens'])} "
+            f"of tokens ({cov['priced_tokens']:,} of {cov['tokens']:,})"
+        )
     for model in status["unpriced_models"]:
         lines.append(f"unpriced: {model['model']} ({model['mode']}): {model['requests']:,} requests, "
-                     f"{model['input_tokens'] + model['output_tokens']:,} tokens")
+                     f"{model['tokens']:,} tokens")
     for reject in status["rejects"]:
         lines.append(f"rejects: {reject['count']:,} {reject['reason']}")
+    lines.append(f"schema: {', '.join(status['schema'])}")
     return "\n".join(lines) + "\n"

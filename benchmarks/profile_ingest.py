@@ -112,8 +112,21 @@ ALTERNATIVES = {
         SELECT count(r.id) FROM (SELECT json_transform(raw, '{"id": "VARCHAR", "created": "BIGINT",
             "model": "VARCHAR", "usage": {"prompt_tokens": "BIGINT"}, "metadata": "JSON"}') AS r
             FROM staged_lines WHERE json_valid(raw))""",
+    "json_transform of the reader's full structure over staged_lines (count)": """
+        SELECT count(r.id) FROM (SELECT json_transform(CASE WHEN json_valid(raw) THEN raw END, '{
+            "id": "VARCHAR", "created": "BIGINT", "model": "VARCHAR",
+            "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
+                      "prompt_tokens_details": {"cached_tokens": "BIGINT"},
+                      "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
+                      "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"},
+            "metadata": "JSON"}') AS r FROM staged_lines)""",
+    "md5(raw) over staged_lines (count)": """
+        SELECT count(DISTINCT md5(raw)) FROM staged_lines""",
     "json_valid + json_type over staged_lines (count)": """
-        SELECT count(*) FILTER (WHERE json_valid(raw) AND json_type(raw) = 'OBJECT') FROM staged_lines""",
+        SELECT count(*) FILTER (WHERE json_type(CASE WHEN json_valid(raw) THEN raw END) = 'OBJECT')
+        FROM staged_lines""",
+    "json_valid only over staged_lines (count)": """
+        SELECT count(*) FILTER (WHERE json_valid(raw)) FROM staged_lines""",
     "json_extract_string(raw, 13 attribution paths) over staged_lines (count)": """
         SELECT count(found[1]) FROM (SELECT json_extract_string(raw, ['$.metadata.tenant',
             '$.request.metadata.tenant', '$.team_id', '$.metadata.feature', '$.request.metadata.feature',

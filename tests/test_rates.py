@@ -87,3 +87,9 @@ def test_default_card_is_valid_and_has_the_guide_model():
     header = DEFAULT_CARD.read_text().splitlines()[0]
     assert "checked_on" in header
     assert len({r.model for r in rates}) >= 8
+
+
+def test_bundled_card_loads_with_default(spend):
+    out = spend.ok("rates", "load", "--default").stdout
+    assert out.startswith("loaded ") and "default_rates.csv" in out
+    assert spend("rates", "load").exit_code == 2
