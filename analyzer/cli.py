@@ -182,18 +182,19 @@ class FileCounter:
     """Progress for a terminal: `[3/120] /exports/x.jsonl` redrawn in place on stderr, erased at the end."""
 
     def __call__(self, done: int, total: int, current: str | None) -> None:
-        import shutil
-
-        width = shutil.get_terminal_size().columns - 1
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns or 80
+        except (OSError, ValueError):
+            width = 80
         text = "" if current is None else f"[{done + 1}/{total}] {current}"
-        click.echo("\r\x1b[K" + text[:width], err=True, nl=False)
+        click.echo("\r\x1b[K" + text[:width - 1], err=True, nl=False)
 
 
 def summary_line(summary) -> str:
     skipped = sum(f.status in ("unchanged", "duplicate-file") for f in summary.files)
     read = sum(f.status == "read" for f in summary.files)
     return (f"ingested {summary.total('rows_new'):,} new rows from {read} files "
-            f"({skipped} skipped as already seen, {summary.total('duplicates'):,} duplicates, "
+            f"({skipped} unchanged skipped, {summary.total('duplicates'):,} duplicates, "
             f"{summary.total('rejects'):,} rejected) in {summary.seconds:.1f}s")
 
 

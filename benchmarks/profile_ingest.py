@@ -132,7 +132,16 @@ ALTERNATIVES = {
             '$.request.metadata.tenant', '$.team_id', '$.metadata.feature', '$.request.metadata.feature',
             '$.metadata.environment', '$.request.metadata.environment', '$.user', '$.request.user',
             '$.end_user', '$.metadata.project', '$.request.metadata.project', '$.project_id']) AS found
-            FROM staged_lines)""",
+            FROM (SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM staged_lines))""",
+    "json_extract_string(raw, '$.metadata.tenant') over staged_lines (count)": """
+        SELECT count(json_extract_string(raw, '$.metadata.tenant'))
+        FROM (SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM staged_lines)""",
+    "coalesce(json id, md5(raw)) over staged_lines (count)": """
+        SELECT count(DISTINCT coalesce(raw->>'id', md5(raw)))
+        FROM (SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM staged_lines)""",
+    "raw->>'id' over staged_lines (count)": """
+        SELECT count(DISTINCT raw->>'id')
+        FROM (SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM staged_lines)""",
     "read_json explicit columns, ignore_errors (count)": f"""
         SELECT count(*) FROM read_json($path, format = 'newline_delimited', ignore_errors = true,
             columns = {READ_JSON_COLUMNS})""",

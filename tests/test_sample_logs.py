@@ -22,13 +22,14 @@ SAMPLE_MONTHS = {"2026-08": Decimal("36.258335688"), "2026-09": Decimal("39.5052
 @pytest.fixture
 def sample(spend):
     spend.ok("rates", "load", REPO / "sample_logs" / "rates.csv")
-    result = spend.ok("ingest", REPO / "sample_logs" / "exports")
-    return spend, result
+    result = spend.ok("ingest", "--json", REPO / "sample_logs" / "exports")
+    return spend, json.loads(result.stdout)
 
 
 def test_ingest_counts_of_the_sample(sample):
-    spend, result = sample
-    assert "ingested 39,506 new rows from 9 files (0 unchanged skipped, 20 duplicates, 7 rejected)" in result.stdout
+    spend, summary = sample
+    assert (summary["rows_new"], summary["duplicates"], summary["rejects"]) == (39_506, 20, 7)
+    assert [f["format"] for f in summary["files"]] == ["openai-chat"] * 9
     reasons = {r["reason"]: r["n"] for r in spend.sql("SELECT reason, count(*) AS n FROM rejects GROUP BY ALL")}
     assert reasons == {"not JSON": 3, "no usage": 3, "no timestamp": 1}
 
