@@ -5,7 +5,7 @@ Heavy imports (duckdb, polars, pyarrow) happen inside the commands so `--help` s
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import json
 import os
 import sys
@@ -28,22 +28,16 @@ class Context:
         self.config = load_config(config)
         self.db = db_path(db, self.config.db)
 
+    @contextlib.contextmanager
     def open(self, read_only: bool = False, wait: float = 0):
+        """The store, read-only for readers; a config file given to a write command also sets
+        the batch discount the pricing views read, so later reports price batch the same way."""
         from analyzer.store import open_store, sync_settings
 
-        store = open_store(self.db, read_only=read_only, wait=wait)
-        if read_only or self.config.source is None:
-            return store
-
-        # A config file given to a write command sets the batch discount the views read.
-        @functools.wraps(open_store)
-        def opened():
-            with store as con:
+        with open_store(self.db, read_only=read_only, wait=wait) as con:
+            if not read_only and self.config.source is not None:
                 sync_settings(con, {"batch_discount": str(self.config.batch_discount)})
-                yield con
-
-        import contextlib
-        return contextlib.contextmanager(opened)()
+            yield con
 
 
 def write_output(text: str, output: str | None) -> None:

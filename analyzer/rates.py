@@ -17,6 +17,7 @@ CARD_COLUMNS = ("model", "mode", "input_per_mtok", "output_per_mtok", "cached_in
                 "cache_write_per_mtok", "valid_from", "valid_to", "currency")
 CARD_MODES = ("serverless", "batch", "dedicated", "gpu_cluster")
 MAX_DECIMALS = 6  # rates are stored as DECIMAL(18, 6)
+MAX_RATE = Decimal(1_000_000)  # per 1M tokens; keeps every cost sum far inside DECIMAL(38, 18)
 DEFAULT_CARD = Path(__file__).resolve().parent / "data" / "default_rates.csv"
 
 
@@ -51,6 +52,8 @@ def parse_price(text: str, column: str, path: Path, line: int, required: bool) -
         raise CardError(path, line, f"{column} {text!r} is not a number") from None
     if not value.is_finite() or value < 0:
         raise CardError(path, line, f"{column} {text!r} must be a number >= 0")
+    if value >= MAX_RATE:
+        raise CardError(path, line, f"{column} {text!r} is not below {MAX_RATE:,} per 1M tokens")
     if -value.as_tuple().exponent > MAX_DECIMALS:
         raise CardError(path, line, f"{column} {text!r} has more than {MAX_DECIMALS} decimal places")
     return value

@@ -49,6 +49,7 @@ def test_extra_columns_are_ignored(spend, tmp_path):
     ("m,weird,1,2,,,,,", 2, "mode 'weird' is not one of"),
     (",,1,2,,,,,", 2, "model is empty"),
     ("m,,1.0000001,2,,,,,", 2, "more than 6 decimal places"),
+    ("m,,1,1000000,,,,,", 2, "output_per_mtok '1000000' is not below 1,000,000 per 1M tokens"),
     ("m,,1,2,,,,,USD\nn,,1,2,,,,,EUR", 3, "currency EUR differs from USD"),
     ("m,,1,2", 2, "expected at least 9 columns"),
 ])
