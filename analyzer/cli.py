@@ -57,7 +57,7 @@ def output_options(formats: tuple[str, ...] = FORMATS, default: str = "table"):
 
 
 def wait_option(func):
-    return click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True,
+    return click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
                         help="Seconds to keep retrying while another process holds the store.")(func)
 
 
@@ -132,10 +132,12 @@ def cli(ctx: click.Context, db: str | None, config: str | None) -> None:
               help="Exit 1 (rows kept) when less than PCT % of the new tokens could be priced.")
 @click.option("--max-reject-rate", type=click.FloatRange(0, 100), metavar="PCT",
               help="Exit 1 (good rows kept) when more than PCT % of the records read were rejected.")
+@click.option("--default-time", metavar="ISO", help="Time for records that carry none (e.g. a bare Anthropic message); UTC unless a zone is given.")
 @wait_option
 @click.pass_obj
 def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, quiet: bool, as_json: bool,
-           fail_under_coverage: float | None, max_reject_rate: float | None, wait: float) -> None:
+           fail_under_coverage: float | None, max_reject_rate: float | None, default_time: str | None,
+           wait: float) -> None:
     """Read usage logs (files, folders, .gz, - for stdin) into the store.
 
     Incremental and idempotent: unchanged files are skipped, records already stored are not added
@@ -149,7 +151,8 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
     progress = FileCounter() if not quiet and sys.stderr.isatty() else None  # never in cron logs
     try:
         with obj.open(wait=wait) as con:
-            summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode, progress=progress)
+            summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode, progress=progress,
+                                   default_time=default_time)
     finally:
         if progress:
             progress(0, 0, None)  # erase the counter, also before an error line
@@ -160,7 +163,8 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
         for result in summary.files:
             if result.status == "read":
                 click.echo(f"{result.path}: {result.format}: {result.rows_read:,} read, {result.rows_new:,} new, "
-                           f"{result.duplicates:,} duplicates, {result.rejects:,} rejected")
+                           f"{result.duplicates:,} duplicates, {result.rejects:,} rejected"
+                           + (f" ({result.note})" if result.note else ""))
             elif result.status == "duplicate-file":
                 click.echo(f"{result.path}: skipped, {result.note}")
         click.echo(summary_line(summary))

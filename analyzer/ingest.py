@@ -23,7 +23,7 @@ import duckdb
 
 from analyzer.config import ATTRIBUTES, Config
 from analyzer.errors import BadInput, GuardRailTripped, UsageError
-from analyzer.readers import detect_reader, read_sample, reader_named
+from analyzer.readers import Reader, Sample, detect_reader, read_sample, reader_named
 from analyzer.sqlfiles import compose, first_row, query, scalar
 from analyzer.staging import UNREADABLE_MARK, stage_file
 
@@ -98,25 +98,45 @@ def file_hash(path: Path) -> str:
         return "blake2b:" + hashlib.file_digest(handle, "blake2b").hexdigest()
 
 
-def attribution_params(config: Config) -> dict:
-    """$paths and the $<field>_from / $<field>_to slices the stage_usage query expects."""
+def attribution_params(config: Config, reader: Reader | None = None) -> dict:
+    """$paths and the $<field>_from / $<field>_to slices the stage_usage query expects (a field the
+    config file does not set uses the reader's own default paths, if it has some), and the tenant
+    map: $tenant_key_from / $tenant_key_to slice out where ids are found, $tenant_names the map."""
     params: dict = {"paths": []}
     for name in ATTRIBUTES:
         paths = list(config.attribution[name])
+        if reader is not None and name not in config.configured and name in reader.attribution:
+            paths = list(reader.attribution[name])
         start = len(params["paths"]) + 1
         params["paths"].extend(paths)
         params[f"{name}_from"] = start
         params[f"{name}_to"] = start + len(paths) - 1  # an empty slice when no paths are set
+    keys = list(config.tenant_keys) if config.tenant_names else []  # no map: nothing to look up
+    params["tenant_key_from"] = len(params["paths"]) + 1
+    params["paths"].extend(keys)
+    params["tenant_key_to"] = len(params["paths"])
+    params["tenant_names"] = {"key": list(config.tenant_names), "value": list(config.tenant_names.values())}
     if not params["paths"]:
         params["paths"] = ["$.__none__"]
     return params
+
+
+def parse_default_time(text: str | None) -> datetime | None:
+    """`--default-time`: an ISO 8601 date or time; without a zone it is UTC."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--default-time {text!r} is not an ISO 8601 date or time (e.g. 2026-01-31T00:00:00Z)") from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class Ingest:
     """One ingest run over one open write connection."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, config: Config, *, fmt: str = "auto",
-                 mode: str | None = None, progress: Progress | None = None):
+                 mode: str | None = None, progress: Progress | None = None, default_time: str | None = None):
         if mode is not None and mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; one of {', '.join(MODES)}")
         self.con = con
@@ -125,6 +145,7 @@ class Ingest:
         self.mode = mode
         self.progress = progress
         self.attribution = attribution_params(config)
+        self.default_time = parse_default_time(default_time)  # for records without any time
 
     def run(self, paths: Iterable[str]) -> IngestSummary:
         # A file named twice (or named and inside a named folder) is read once.
@@ -198,25 +219,41 @@ class Ingest:
         con = self.con
         con.execute(query("forget_rejects"), {"source_file": key})
         try:
-            reader = self.forced or detect_reader(read_sample(path), path)
+            sample = read_sample(path)
+            reader = self.forced or detect_reader(sample, path)
         except BadInput as exc:
             con.execute(query("insert_file_reject"), {"source_file": key, "reason": str(exc), "run_id": run_id})
             return FileResult(key, "error", note=str(exc))
-        stage_file(con, path, reader)
-        params = dict(self.attribution, mode=self.mode, default_mode=reader.mode, provider=reader.provider,
-                      mark=UNREADABLE_MARK)
-        con.execute(compose("stage_usage", reader=reader.query), params)
+        stage_file(con, path, reader, sample)
+        extra = reader.params(self.config) if reader.params else {}
+        if reader.target == "billed_costs":
+            return self._read_billed_costs(reader, sample, key, run_id, extra)
+        params = dict(attribution_params(self.config, reader), mode=self.mode, default_mode=reader.mode,
+                      provider=reader.provider, mark=UNREADABLE_MARK, default_time=self.default_time, **extra)
+        con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
         counts = first_row(con, "count_staged")
         rows_read, rejects = counts["rows_read"], counts["rejects"]
         con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
         rows_new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
         return FileResult(key, "read", reader.name, rows_read, rows_new, rejects)
 
+    def _read_billed_costs(self, reader: Reader, sample: Sample, key: str, run_id: int, extra: dict) -> FileResult:
+        """Billed amounts (Costs API) are not usage: they go to `billed_costs`, for reconciliation."""
+        con = self.con
+        params = dict(provider=reader.provider, default_time=self.default_time, **extra)
+        con.execute(compose("stage_billed_costs", reader=reader.query_for(sample)), params)
+        counts = first_row(con, "count_staged")
+        con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
+        rows_new = con.execute(query("insert_new_billed_costs"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
+        return FileResult(key, "read", reader.name, counts["rows_read"], rows_new, counts["rejects"],
+                          note="billed costs, stored in billed_costs for reconciliation, not usage")
+
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str], config: Config, *, fmt: str = "auto",
-                 mode: str | None = None, progress: Progress | None = None) -> IngestSummary:
+                 mode: str | None = None, progress: Progress | None = None,
+                 default_time: str | None = None) -> IngestSummary:
     """Read files and folders into the store in one transaction; see the module docstring."""
-    return Ingest(con, config, fmt=fmt, mode=mode, progress=progress).run(paths)
+    return Ingest(con, config, fmt=fmt, mode=mode, progress=progress, default_time=default_time).run(paths)
 
 
 def guard_rail_failures(summary: IngestSummary, *, min_coverage: float | None = None,

@@ -1,16 +1,30 @@
 """Staging: load one file's raw records into `staged_records(source_line, raw)` for a reader.
 
-The layout decides how: `lines` numbers the lines of a text file (plain or gzip) in DuckDB.
-A reader's query then turns `raw` (JSON text) into canonical columns.
+The layout (see analyzer/readers) decides how, always in DuckDB:
+- `lines`: one record per non-blank line (plain or gzip); `source_line` is the line number.
+- `document`: the file is one JSON document; its records are an array's elements, a page's `data`
+  elements, or the document itself; `source_line` is the record's position (1-based).
+- `sse`: server-sent events; a record is the `data:` payload of one event (several `data:` lines
+  joined by newlines), `source_line` the line of its first `data:` line. `[DONE]` and the other
+  SSE fields (`event:`, `id:`, `retry:`, comments) are no records; any other line is one.
+- `csv`: each row as a JSON object of strings (empty cells null); `source_line` is the row's
+  position + 1 (the header is line 1), the file line unless a quoted cell holds a newline.
+- `parquet`: each row as a JSON object; `source_line` is the row's position.
+
+Whatever cannot be read as a record (a damaged gzip, a malformed CSV row, a document that is not
+JSON, a Parquet file that does not open) goes to `staged_problems(source_line, reason, raw)`,
+which stage_usage turns into rejects. Nothing here relies on catching a DuckDB error: a failed
+statement would abort the ingest transaction.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import duckdb
 
-from analyzer.readers import Reader, open_binary
+from analyzer.readers import DamagedGzip, Reader, Sample, decompressed_chunks, open_binary
 from analyzer.sqlfiles import query, scalar
 
 # Prefixes the text of a line that is not UTF-8 (its bytes decoded with replacement characters);
@@ -26,11 +40,12 @@ def is_gzip(path: Path) -> bool:
 
 def has_simple_lines(path: Path) -> bool:
     """True when DuckDB's line reader numbers this file exactly: no raw 0x1F byte (our
-    delimiter) and either no CR at all or CRLF on every line. Scans at memchr speed."""
+    delimiter) and either no CR at all or CRLF on every line. Scans at memchr speed.
+    A damaged gzip is not simple (the exact path reads what it can)."""
     newlines = crlf = cr = 0
     tail = b""
-    with open_binary(path) as stream:
-        while chunk := stream.read(CHUNK):
+    try:
+        for chunk in decompressed_chunks(path, CHUNK):
             if b"\x1f" in chunk:
                 return False
             data = tail + chunk
@@ -38,15 +53,41 @@ def has_simple_lines(path: Path) -> bool:
             cr += chunk.count(b"\r")
             crlf += data.count(b"\r\n") - tail.count(b"\r\n")
             tail = chunk[-1:]
+    except DamagedGzip:
+        return False
     return cr == 0 or cr == crlf == newlines
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader) -> None:
-    """Load the file's raw records into the view `staged_records(source_line, raw)`.
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sample: Sample | None = None) -> str:
+    """Load the file's records into the view `staged_records(source_line, raw)` and its unreadable
+    parts into `staged_problems`, in the layout the sample shows (else the reader's first layout).
+    Returns the layout used."""
+    layout = reader.layout_for(sample) if sample is not None else reader.layouts[0]
+    con.execute(query("create_reader_macros"))
+    con.execute(query("create_staged_problems"))
+    if layout == "csv":
+        stage_csv(con, path, sample)
+    elif layout == "parquet":
+        stage_parquet(con, path)
+    else:
+        stage_text_lines(con, path)
+        if layout == "document":
+            con.execute(query("stage_document"))
+            con.execute(query("stage_records_from_items"))
+        elif layout == "sse":
+            con.execute(query("stage_sse"))
+            con.execute(query("stage_records_from_items"))
+        else:
+            con.execute(query("stage_records_from_lines"))
+    return layout
 
-    Never raises for a bad line: a failed statement would abort the ingest transaction, so
-    DuckDB's line reader collects unreadable lines in its reject store, and such files (and files
-    whose bytes it would split wrongly) are staged by the exact fallback below instead.
+
+def stage_text_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Every line of a text file, numbered, into the temp table `staged_lines` (blank lines too).
+
+    Never raises for a bad line: DuckDB's line reader collects unreadable lines in its reject
+    store, and such files (and files whose bytes it would split wrongly, or damaged gzip files)
+    are staged by the exact fallback below instead.
     """
     if has_simple_lines(path):
         compression = "gzip" if is_gzip(path) else "none"
@@ -54,33 +95,138 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader) -> No
         con.execute("DROP TABLE IF EXISTS staging_scans")
         con.execute(query("stage_lines"), {"path": str(path), "compression": compression})
         if not scalar(con, "count_unreadable_lines"):
-            con.execute(query("stage_records_from_lines"))
             return
     stage_lines_exactly(con, path)
 
 
 def stage_lines_exactly(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Fallback for the rare file with bytes that are not UTF-8, stray CRs or 0x1F: split on LF
-    in Python, number every line, mark undecodable ones so they become rejects "not UTF-8".
-    Valid, consistent files never take this per-line path."""
+    """Fallback for the rare file with bytes that are not UTF-8, stray CRs or 0x1F, or a damaged
+    gzip: split on LF in Python, number every line, mark undecodable ones so they become rejects
+    "not UTF-8", and record where a damaged gzip stops. Valid files never take this path."""
     import pyarrow as pa
 
     numbers, lines = [], []
-    with open_binary(path) as stream:
-        for number, line in enumerate(stream, start=1):
-            line = line.rstrip(b"\r\n")
-            if not line.strip():
-                continue
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError:
-                text = UNREADABLE_MARK + line.decode("utf-8", errors="replace")
-            numbers.append(number)
-            lines.append(text)
+    number = 0
+    pending = b""
+    try:
+        for chunk in decompressed_chunks(path, CHUNK):
+            parts = (pending + chunk).split(b"\n")
+            pending = parts.pop()
+            for line in parts:
+                number += 1
+                _append_line(numbers, lines, number, line)
+    except DamagedGzip as exc:
+        if pending:
+            number += 1
+            _append_line(numbers, lines, number, pending)
+            pending = b""
+        add_problem(con, number + 1, f"{exc}: the rest of the file is unreadable")
+    if pending:
+        number += 1
+        _append_line(numbers, lines, number, pending)
     table = pa.table({"source_line": pa.array(numbers, pa.int64()), "raw": pa.array(lines, pa.string())})
     con.register("exact_lines", table)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE staged_lines AS SELECT * FROM exact_lines")
     finally:
         con.unregister("exact_lines")
-    con.execute(query("stage_records_from_lines"))
+
+
+def _append_line(numbers: list, lines: list, number: int, line: bytes) -> None:
+    line = line.rstrip(b"\r")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        text = UNREADABLE_MARK + line.decode("utf-8", errors="replace")
+    numbers.append(number)
+    lines.append(text)
+
+
+def add_problem(con: duckdb.DuckDBPyConnection, line: int | None, reason: str, raw: str | None = None) -> None:
+    """Record a part of the file that is no record (it becomes a reject)."""
+    con.execute(query("add_staged_problem"), {"source_line": line, "reason": reason, "raw": raw})
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, sample: Sample | None) -> None:
+    """CSV rows as JSON objects of strings, parsed by DuckDB; malformed rows become problems."""
+    columns = csv_columns(sample.columns if sample else [])
+    if not columns:
+        add_problem(con, 1, "no CSV header")
+        con.execute(query("stage_no_items"))
+        con.execute(query("stage_records_from_items"))
+        return
+    with plain_copy(con, path) as source:
+        con.execute("DROP TABLE IF EXISTS staging_rejects")
+        con.execute("DROP TABLE IF EXISTS staging_scans")
+        con.execute(query("stage_csv"), {
+            "path": str(source), "columns": {name: "VARCHAR" for name in columns},
+            "delimiter": (sample.delimiter if sample else ","),
+        })
+        con.execute(query("problems_from_csv_rejects"))
+    con.execute(query("stage_records_from_items"))
+
+
+def csv_columns(header: list[str]) -> list[str]:
+    """Column names for DuckDB: blanks named column_N, repeated names suffixed (_2, _3...)."""
+    seen: dict[str, int] = {}
+    names = []
+    for position, name in enumerate(header, start=1):
+        name = name.strip() or f"column_{position}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        names.append(name)
+    return names
+
+
+class plain_copy:
+    """The file itself, or for gzip a temporary plain copy of what decompresses (a damaged gzip
+    is recorded as a problem after its last readable line)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+        self.con, self.path, self.temp = con, path, None
+
+    def __enter__(self) -> Path:
+        if not is_gzip(self.path):
+            return self.path
+        self.temp = tempfile.NamedTemporaryFile(prefix="llm-spend-", suffix=self.path.stem[-16:])
+        lines = 0
+        try:
+            for chunk in decompressed_chunks(self.path, CHUNK):
+                self.temp.write(chunk)
+                lines += chunk.count(b"\n")
+        except DamagedGzip as exc:
+            add_problem(self.con, lines + 1, f"{exc}: the rest of the file is unreadable")
+        self.temp.flush()
+        return Path(self.temp.name)
+
+    def __exit__(self, *exc) -> None:
+        if self.temp is not None:
+            self.temp.close()
+
+
+def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Parquet rows as JSON objects. The file is read by Arrow first, so a damaged file is one
+    problem instead of a DuckDB error inside the transaction."""
+    import pyarrow.parquet as pq
+
+    try:
+        if is_gzip(path):
+            import io
+
+            with open_binary(path) as stream:
+                table = pq.read_table(io.BytesIO(stream.read()))
+        else:
+            table = pq.read_table(path)
+    except Exception as exc:  # noqa: BLE001 - any Arrow or gzip error means "cannot read this file"
+        add_problem(con, None, f"not a readable Parquet file: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        con.execute(query("stage_no_items"))
+    else:
+        con.register("parquet_rows", table)
+        try:
+            con.execute(query("stage_parquet"))
+        finally:
+            con.unregister("parquet_rows")
+    con.execute(query("stage_records_from_items"))

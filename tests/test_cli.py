@@ -38,7 +38,7 @@ def test_undetectable_file_is_one_error_naming_the_formats_tried(spend, tmp_path
     odd.write_text('{"hello": "world"}\n')
     result = spend("ingest", good, odd)
     assert result.exit_code == 1
-    assert "format not recognised (tried openai-chat" in result.stderr
+    assert "format not recognised (tried " in result.stderr and "openai-chat, " in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     # the good file is still stored, the odd one is recorded as a file-level reject
     assert spend.sql("SELECT count(*) AS n FROM usage")[0]["n"] == 1
@@ -71,7 +71,7 @@ def test_each_reject_reason(spend, tmp_path):
     assert "11 read, 2 new, 0 duplicates, 9 rejected" in result.stdout  # the blank line is not a record
     rejects = spend.sql("SELECT source_line, reason FROM rejects ORDER BY source_line")
     assert [(r["source_line"], r["reason"]) for r in rejects] == [
-        (2, "not JSON"), (3, "not JSON"), (4, "not a JSON object"), (5, "no usage"), (6, "no timestamp"),
+        (2, "not JSON"), (3, "not JSON"), (4, "not a JSON object"), (5, "no usage: stream cut"), (6, "no timestamp"),
         (7, "no model"), (8, "negative token count"), (9, "cached tokens exceed input tokens"),
         (10, "reasoning tokens exceed output tokens"),
     ]

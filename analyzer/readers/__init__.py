@@ -4,21 +4,33 @@ A reader is data, not code on the hot path: `detect(sample)` looks at the first 
 file, and its named query in `queries/readers/` turns the staged raw records
 (`staged_records(source_line, raw)`) into the canonical columns, in DuckDB. Adding a format
 touches one new module, one new query file and one line in READERS.
+
+The sample also tells the file's layout (`Sample.kind`), which decides how staging.py turns the
+file into records: `lines` (one JSON value per line), `document` (one JSON document: an object,
+an array, or a page whose `data` array holds the records), `sse` (server-sent events: the JSON of
+each event's `data:` lines), `csv` (each row as a JSON object of strings) or `parquet` (each row
+as a JSON object).
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
+import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from analyzer.errors import BadInput
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_RECORDS = 50
+LAYOUTS = ("lines", "document", "sse", "csv", "parquet")
+SSE_FIELDS = ("data:", "event:", "id:", "retry:", ":")
+PARQUET_MAGIC = b"PAR1"
 
 
 @dataclass
@@ -27,22 +39,45 @@ class Sample:
 
     name: str
     text: str
-    records: list[Any] = field(default_factory=list)  # parsed JSON lines (None for a line that is not JSON)
+    records: list[Any] = field(default_factory=list)  # parsed JSON records (None for one that is not JSON)
+    kind: str = "lines"  # one of LAYOUTS
+    columns: list[str] = field(default_factory=list)  # header of a CSV or Parquet file
+    delimiter: str = ","  # of a CSV file
 
     @property
     def objects(self) -> list[dict]:
         return [r for r in self.records if isinstance(r, dict)]
 
+    @property
+    def streamed(self) -> bool:
+        """True for a stream capture: SSE, or chunk objects (`chat.completion.chunk`)."""
+        return self.kind == "sse" or any(
+            str(o.get("object", "")).endswith(".chunk") or o.get("type") in ("message_start", "message_delta")
+            for o in self.objects)
+
 
 @dataclass(frozen=True)
 class Reader:
+    """One source shape: how to recognise it and which named queries normalise it."""
+
     name: str
     description: str
     detect: Callable[[Sample], bool]
     query: str  # named query in queries/readers/
-    layout: str = "lines"  # lines: one JSON record per line
+    layouts: tuple[str, ...] = ("lines", "document")  # layouts it reads; the first is used when forced
     mode: str = "serverless"
     provider: str | None = None
+    stream_query: str | None = None  # used instead of `query` for stream captures (Sample.streamed)
+    # Default attribution paths for this shape, used for fields the config file does not set.
+    attribution: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    params: Callable[[Any], dict] | None = None  # extra query parameters from the Config
+    target: str = "usage"  # usage | billed_costs (not usage: stored for reconciliation)
+
+    def query_for(self, sample: Sample) -> str:
+        return self.stream_query if self.stream_query and sample.streamed else self.query
+
+    def layout_for(self, sample: Sample) -> str:
+        return sample.kind if sample.kind in self.layouts else self.layouts[0]
 
 
 def open_binary(path: Path):
@@ -58,33 +93,222 @@ def open_text(path: Path):
     return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="replace")
 
 
+class DamagedGzip(Exception):
+    """A gzip file that ends early or holds bytes that do not decompress."""
+
+
+def decompressed_chunks(path: Path, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """The file's bytes, decompressed when it is gzip (several members too). A damaged gzip
+    yields everything that decompresses, then raises DamagedGzip: nothing readable is lost."""
+    with open(path, "rb") as handle:
+        head = handle.read(2)
+        handle.seek(0)
+        if head != b"\x1f\x8b":
+            while chunk := handle.read(chunk_size):
+                yield chunk
+            return
+        inflater, fed = zlib.decompressobj(16 + zlib.MAX_WBITS), False
+        while compressed := handle.read(chunk_size):
+            while compressed:
+                fed = True
+                try:
+                    data = inflater.decompress(compressed)
+                except zlib.error as exc:
+                    raise DamagedGzip(f"gzip data is damaged ({exc})") from None
+                if data:
+                    yield data
+                if inflater.eof:  # the next member, if any, starts in the unused bytes
+                    compressed = inflater.unused_data
+                    inflater, fed = zlib.decompressobj(16 + zlib.MAX_WBITS), False
+                else:
+                    compressed = b""
+        if fed and not inflater.eof:
+            raise DamagedGzip("gzip data ends early (the file is truncated)")
+
+
+def read_head(path: Path, size: int = SAMPLE_BYTES) -> tuple[bytes, bool]:
+    """Up to `size` decompressed bytes of a file, and whether that is the whole file. A damaged
+    gzip yields what could be decompressed (staging reports the damage as a reject)."""
+    chunks: list[bytes] = []
+    got = 0
+    complete = True
+    try:
+        for chunk in decompressed_chunks(path, 64 * 1024):
+            chunks.append(chunk)
+            got += len(chunk)
+            if got >= size:
+                complete = False
+                break
+    except DamagedGzip:
+        pass
+    return b"".join(chunks)[:size], complete
+
+
 def read_sample(path: Path) -> Sample:
     """Read the first records of a file for detection (never the whole file)."""
     try:
-        with open_text(path) as stream:
-            text = stream.read(SAMPLE_BYTES)
-    except (OSError, EOFError) as exc:
+        head, complete = read_head(path)
+    except OSError as exc:
         raise BadInput(f"{path}: cannot read: {exc}") from None
+    if head.startswith(PARQUET_MAGIC):
+        return _parquet_sample(path)
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     lines = text.splitlines()
-    if len(text) == SAMPLE_BYTES and lines:
+    if not complete and lines:
         lines = lines[:-1]  # the last line may be cut by the sample size
+    lines = [line for line in lines if line.strip()]
+    sample = Sample(name=path.name, text=text)
+    if not lines:
+        return sample
+    first = lines[0].strip()
+    if first.startswith(SSE_FIELDS):
+        sample.kind = "sse"
+        sample.records = _sse_records(lines)
+        return sample
+    parsed = [_loads(line) for line in lines[:SAMPLE_RECORDS]]
+    head_value = parsed[0]
+    objects = sum(isinstance(p, dict) for p in parsed[1:])
+    if isinstance(head_value, list) or _is_wrapper(head_value) or (
+            head_value is None and first[0] in "{[" and objects * 2 < len(parsed) - 1):
+        sample.kind = "document"
+        sample.records = _document_records(text, complete)
+    elif head_value is None and not objects and _looks_like_csv(lines):
+        sample.kind = "csv"
+        sample.delimiter = _csv_delimiter(lines[0])
+        rows = list(csv.reader(io.StringIO("\n".join(lines[:SAMPLE_RECORDS + 1])), delimiter=sample.delimiter))
+        sample.columns = rows[0]
+        sample.records = [dict(zip(rows[0], row)) for row in rows[1:] if len(row) == len(rows[0])]
+    else:
+        sample.records = parsed
+    return sample
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _is_wrapper(value: Any) -> bool:
+    """A page or list envelope whose `data` array holds the records (Usage API, Langfuse, Helicone)."""
+    return isinstance(value, dict) and isinstance(value.get("data"), list) and "usage" not in value
+
+
+def unwrap(value: Any) -> list[Any]:
+    """The records of a JSON document: an array's elements, a page's `data`, else the value itself."""
+    if isinstance(value, list):
+        return value
+    if _is_wrapper(value):
+        return value["data"]
+    return [value]
+
+
+def _document_records(text: str, complete: bool) -> list[Any]:
+    value = _loads(text) if complete else None
+    if value is not None:
+        return unwrap(value)[:SAMPLE_RECORDS]
+    lines = [_loads(line) for line in text.splitlines()[:SAMPLE_RECORDS] if line.strip()]
+    if lines and lines[0] is not None:  # JSON Lines of pages or arrays: staging reads them per line
+        return [record for line in lines if line is not None for record in unwrap(line)][:SAMPLE_RECORDS]
+    # A large array, or a large page's `data` array: decode its first elements one by one.
+    decoder = json.JSONDecoder()
+    body = text.lstrip()
+    records: list[Any] = []
+    if body.startswith("["):
+        position = 1
+    elif body.startswith("{") and (page := re.search(r'"data"\s*:\s*\[', body)):
+        position = page.end()
+    else:
+        return [None]
+    while len(records) < SAMPLE_RECORDS:
+        while position < len(body) and body[position] in " \t\r\n,":
+            position += 1
+        try:
+            value, position = decoder.raw_decode(body, position)
+        except ValueError:
+            break
+        records.append(value)
+    return records
+
+
+def _sse_records(lines: list[str]) -> list[Any]:
     records: list[Any] = []
     for line in lines:
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            records.append(None)
+        if line.startswith("data:"):
+            payload = line[5:].strip()
+            if payload and payload != "[DONE]":
+                records.append(_loads(payload))
         if len(records) >= SAMPLE_RECORDS:
             break
-    return Sample(name=path.name, text=text, records=records)
+    return records
+
+
+def _csv_delimiter(header: str) -> str:
+    """Comma unless the header has none and has tabs, semicolons or pipes instead."""
+    if "," in header:
+        return ","
+    return next((d for d in ("\t", ";", "|") if d in header), ",")
+
+
+def _looks_like_csv(lines: list[str]) -> bool:
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines[:5])), delimiter=_csv_delimiter(lines[0])))
+    except csv.Error:
+        return False
+    return bool(rows) and len(rows[0]) >= 2 and all(cell.strip() for cell in rows[0])
+
+
+def _parquet_sample(path: Path) -> Sample:
+    import pyarrow.parquet as pq
+
+    sample = Sample(name=path.name, text="", kind="parquet")
+    try:
+        parquet = pq.ParquetFile(path)
+        sample.columns = parquet.schema_arrow.names
+        batch = next(parquet.iter_batches(batch_size=SAMPLE_RECORDS), None)
+        sample.records = batch.to_pylist() if batch is not None else []
+    except Exception:  # noqa: BLE001 - a damaged file is reported by staging, not here
+        pass
+    return sample
+
+
+def has_keys(record: Any, *keys: str) -> bool:
+    return isinstance(record, dict) and all(k in record for k in keys)
+
+
+def mostly(sample: Sample, predicate: Callable[[dict], bool]) -> bool:
+    """At least half of the sample's objects (and at least one) match."""
+    objects = sample.objects
+    hits = sum(1 for o in objects if predicate(o))
+    return hits >= 1 and hits * 2 >= len(objects)
 
 
 def _registry() -> list[Reader]:
-    from analyzer.readers import openai_chat
+    from analyzer.readers import (
+        anthropic, gateway_envelope, generic_table, helicone, langfuse, litellm, openai_batch, openai_chat,
+        openai_costs, openai_responses, openai_usage, sglang, together, together_batch, vllm,
+    )
 
-    return [openai_chat.READER]
+    # Order matters: specific shapes before generic ones (the first that accepts a sample wins).
+    return [
+        openai_batch.READER,
+        together_batch.READER,
+        openai_usage.READER,
+        openai_costs.READER,
+        gateway_envelope.READER,
+        helicone.READER,
+        langfuse.READER,
+        litellm.READER,
+        anthropic.READER,
+        openai_responses.READER,
+        sglang.READER,
+        vllm.READER,
+        together.READER,
+        openai_chat.READER,
+        generic_table.CSV_READER,
+        generic_table.PARQUET_READER,
+    ]
 
 
 READERS: list[Reader] = _registry()
@@ -98,9 +322,13 @@ def reader_named(name: str) -> Reader:
 
 
 def detect_reader(sample: Sample, path: Path) -> Reader:
-    """The first registered reader whose detection accepts the sample, else one clear error."""
+    """The first registered reader whose detection accepts the sample, else one clear error.
+    An empty file holds no records: it is read (as nothing) by the plain JSON Lines reader, so a
+    nightly export with nothing in it is not a failure."""
+    if sample.kind != "parquet" and not sample.text.strip():
+        return reader_named("openai-chat")
     for reader in READERS:
-        if reader.detect(sample):
+        if sample.kind in reader.layouts and reader.detect(sample):
             return reader
     tried = ", ".join(r.name for r in READERS)
     raise BadInput(f"{path}: format not recognised (tried {tried}); pass --format NAME")

@@ -22,10 +22,19 @@ SELECT source_line, raw FROM staged_lines WHERE raw IS NOT NULL AND trim(raw) <>
 -- name: stage_usage
 -- Common checks and attribution over a reader's output: its named query is put in place of
 -- the `@reader` slot by sqlfiles.compose. $paths holds every attribution JSON path in order; $<field>_from / $<field>_to slice
--- out each field's own paths; the first non-empty value wins.
+-- out each field's own paths; the first non-empty value wins. A tenant not found by its paths
+-- is looked up by id: the values at $tenant_key_from..$tenant_key_to (API key, project id) in
+-- the $tenant_names map (config [tenant_map]). A row without time takes $default_time (NULL
+-- unless `ingest --default-time`). Rows of staged_problems (parts of the file that are no
+-- record: damaged gzip, malformed CSV row, invalid document) are rejects with their reason.
 CREATE OR REPLACE TEMP TABLE staged AS
-WITH normalised AS (
+WITH reader_rows AS (
     -- @reader
+),
+normalised AS (
+    SELECT * REPLACE (coalesce(ts, CAST($default_time AS TIMESTAMPTZ)) AS ts) FROM reader_rows
+    UNION ALL BY NAME
+    SELECT source_line, raw, reason FROM staged_problems
 ),
 checked AS (
     SELECT *, coalesce(CASE WHEN starts_with(raw, $mark) THEN 'not UTF-8' END, reason, CASE
@@ -47,7 +56,10 @@ SELECT
     why AS reason,
     CASE WHEN starts_with(raw, $mark) THEN substr(raw, length($mark) + 1) WHEN why IS NOT NULL THEN raw END AS raw,
     request_id, ts, model, coalesce($mode, mode) AS mode, provider,
-    list_filter(found[$tenant_from:$tenant_to], lambda v: v <> '')[1] AS tenant,
+    coalesce(list_filter(found[$tenant_from:$tenant_to], lambda v: v <> '')[1],
+             list_filter(list_transform(found[$tenant_key_from:$tenant_key_to],
+                                        lambda k: CAST($tenant_names AS MAP(VARCHAR, VARCHAR))[k]),
+                         lambda v: v <> '')[1]) AS tenant,
     list_filter(found[$feature_from:$feature_to], lambda v: v <> '')[1] AS feature,
     list_filter(found[$environment_from:$environment_to], lambda v: v <> '')[1] AS environment,
     list_filter(found[$user_id_from:$user_id_to], lambda v: v <> '')[1] AS user_id,

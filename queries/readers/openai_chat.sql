@@ -1,8 +1,12 @@
 -- name: normalise_openai_chat
--- OpenAI Chat Completions records (one JSON object per line) to canonical columns.
--- prompt_tokens includes cached tokens; completion_tokens includes reasoning tokens.
--- Identity: the response id, else a hash of the record. Time: `created` (Unix seconds, UTC).
--- CASE evaluates both branches, so invalid JSON is turned into NULL before any JSON function.
+-- OpenAI Chat Completions records (one JSON object per line, or the elements of a JSON
+-- document) to canonical columns; also together.ai and vLLM responses (same shape).
+-- prompt_tokens includes cached tokens; completion_tokens includes reasoning tokens. Cached
+-- tokens at usage.prompt_tokens_details.cached_tokens, else usage.cached_tokens (together.ai);
+-- reasoning at usage.completion_tokens_details.reasoning_tokens, else usage.reasoning_tokens.
+-- Identity: the response id, else a hash of the record. Time: `created`, Unix seconds (or ms;
+-- 0 is no time); the API never writes text there, so ISO 8601 is not looked for (hot path). CASE evaluates both branches, so invalid JSON is turned into NULL
+-- before any JSON function.
 WITH valid AS (
     SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
 ),
@@ -18,7 +22,7 @@ parsed AS (
         is_json,
         object_raw IS NOT NULL AS is_object,
         json_transform(object_raw, '{
-            "id": "VARCHAR", "created": "BIGINT", "model": "VARCHAR",
+            "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
             "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
                       "prompt_tokens_details": {"cached_tokens": "BIGINT"},
                       "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
@@ -35,7 +39,7 @@ SELECT
         WHEN r.usage IS NULL OR (r.usage.prompt_tokens IS NULL AND r.usage.completion_tokens IS NULL) THEN 'no usage'
     END AS reason,
     coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
-    to_timestamp(r.created) AS ts,
+    spend_epoch(r.created) AS ts,
     r.model AS model,
     $default_mode AS mode,
     $provider AS provider,
@@ -48,3 +52,70 @@ SELECT
     raw AS doc,
     r.metadata AS attributes
 FROM parsed
+
+-- name: normalise_openai_chat_stream
+-- Streamed Chat Completions (`chat.completion.chunk` objects, from SSE `data:` lines or one per
+-- line), also together.ai, vLLM and SGLang streams. The chunks of one stream share an id; the
+-- stream is one row: its last chunk with usage (stream_options.include_usage puts usage on the
+-- final chunk; vLLM's continuous usage is cumulative, so the last is the total). A stream with
+-- no usage chunk is one reject "no usage: stream cut" holding all its chunks. Token meanings as
+-- in normalise_openai_chat. SGLang's top-level `metadata` is engine info: no tags, no attribution.
+WITH valid AS (
+    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
+),
+objects AS (
+    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
+           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
+    FROM valid
+),
+parsed AS (
+    SELECT source_line, raw, is_json, object_raw,
+        json_transform(object_raw, '{
+            "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
+            "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
+                      "prompt_tokens_details": {"cached_tokens": "BIGINT"},
+                      "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
+                      "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"},
+            "metadata": "JSON"}') AS r
+    FROM objects
+),
+keyed AS (
+    SELECT *, r.usage.prompt_tokens IS NOT NULL OR r.usage.completion_tokens IS NOT NULL AS has_usage,
+           coalesce(r.id, '#' || source_line) AS stream
+    FROM parsed
+),
+streams AS (
+    SELECT stream, max(source_line) AS last_line, max(source_line) FILTER (WHERE has_usage) AS usage_line,
+           min(source_line) AS first_line, string_agg(raw, E'\n' ORDER BY source_line) AS all_raw
+    FROM keyed WHERE object_raw IS NOT NULL GROUP BY stream
+),
+rows AS (
+    SELECT source_line, raw, is_json, object_raw, r, false AS cut FROM keyed WHERE object_raw IS NULL
+    UNION ALL
+    SELECT CASE WHEN s.usage_line IS NULL THEN s.first_line ELSE s.usage_line END,
+           CASE WHEN s.usage_line IS NULL THEN s.all_raw ELSE k.raw END,
+           true, k.object_raw, k.r, s.usage_line IS NULL
+    FROM streams s JOIN keyed k ON k.source_line = coalesce(s.usage_line, s.last_line)
+)
+SELECT
+    source_line,
+    raw,
+    CASE
+        WHEN NOT is_json THEN 'not JSON'
+        WHEN object_raw IS NULL THEN 'not a JSON object'
+        WHEN cut THEN 'no usage: stream cut'
+    END AS reason,
+    coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
+    coalesce(spend_epoch(r.created), spend_time(json_extract_string(object_raw, '$.created'))) AS ts,
+    r.model AS model,
+    $default_mode AS mode,
+    $provider AS provider,
+    CAST(1 AS BIGINT) AS requests,
+    coalesce(r.usage.prompt_tokens, 0) AS input_tokens,
+    coalesce(r.usage.prompt_tokens_details.cached_tokens, r.usage.cached_tokens, 0) AS cached_input_tokens,
+    CAST(0 AS BIGINT) AS cache_write_tokens,
+    coalesce(r.usage.completion_tokens, 0) AS output_tokens,
+    coalesce(r.usage.completion_tokens_details.reasoning_tokens, r.usage.reasoning_tokens, 0) AS reasoning_tokens,
+    CASE WHEN $provider = 'sglang' THEN json_merge_patch(object_raw, '{"metadata": null}') ELSE object_raw END AS doc,
+    CASE WHEN $provider = 'sglang' THEN NULL ELSE r.metadata END AS attributes
+FROM rows

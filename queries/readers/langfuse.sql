@@ -1,0 +1,69 @@
+-- name: normalise_langfuse
+-- Langfuse observations, from the API (JSON objects) or a batch export (CSV: JSON-encoded
+-- cells, timestamps as quoted JSON strings). Only generations carry usage; other observations
+-- (spans, events) are rejects "no usage". usageDetails splits input into keys: `input` is the
+-- uncached part, `input_cached_tokens` / `*cache_read*` the cached part, `*cache_creation*` /
+-- `*cache_write*` the cache writes; canonical input = inputUsage (or usage.input, or the sum of
+-- the input* keys); output = outputUsage (or usage.output, or the sum of the output* keys);
+-- reasoning = the output*reasoning* keys. Time: startTime. Identity: the observation id.
+-- Langfuse's own cost (totalCost / calculatedTotalCost, costDetails) is kept in attributes.
+WITH valid AS (
+    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
+),
+objects AS (
+    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
+           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
+    FROM valid
+),
+fields AS (
+    SELECT *,
+        json_extract_string(object_raw, ['$.id', '$.startTime', '$.model', '$.type', '$.inputUsage',
+            '$.outputUsage', '$.usage.input', '$.usage.output', '$.traceId', '$.name', '$.traceName',
+            '$.totalCost', '$.calculatedTotalCost']) AS f,
+        spend_embedded(json_extract(object_raw, '$.usageDetails')) AS details,
+        spend_embedded(json_extract(object_raw, '$.costDetails')) AS cost_details,
+        spend_embedded(json_extract(object_raw, '$.metadata')) AS metadata,
+        spend_embedded(json_extract(object_raw, '$.traceTags')) AS trace_tags
+    FROM objects
+),
+detailed AS (
+    SELECT *, CASE WHEN json_type(details) = 'OBJECT' THEN json_keys(details) END AS keys FROM fields
+),
+sums AS (
+    SELECT *,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input')), lambda k: spend_count(details ->> k))) AS input_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'output')), lambda k: spend_count(details ->> k))) AS output_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input') AND (contains(k, 'cached') OR contains(k, 'cache_read'))),
+                                lambda k: spend_count(details ->> k))) AS cached_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input') AND (contains(k, 'cache_creation') OR contains(k, 'cache_write'))),
+                                lambda k: spend_count(details ->> k))) AS write_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'output') AND contains(k, 'reasoning')),
+                                lambda k: spend_count(details ->> k))) AS reasoning_sum
+    FROM detailed
+)
+SELECT
+    source_line,
+    raw,
+    CASE
+        WHEN NOT is_json THEN 'not JSON'
+        WHEN object_raw IS NULL THEN 'not a JSON object'
+        WHEN coalesce(spend_count(f[5]), spend_count(f[7]), input_sum, spend_count(f[6]), spend_count(f[8]), output_sum) IS NULL
+            THEN 'no usage' || coalesce(' (Langfuse ' || f[4] || ' observation)', '')
+    END AS reason,
+    coalesce(nullif(f[1], ''), 'sha:' || md5(raw)) AS request_id,
+    spend_time(f[2]) AS ts,
+    nullif(f[3], '') AS model,
+    $default_mode AS mode,
+    coalesce(json_extract_string(metadata, '$.ls_provider'), $provider) AS provider,
+    CAST(1 AS BIGINT) AS requests,
+    CAST(coalesce(spend_count(f[5]), spend_count(f[7]), input_sum, 0) AS BIGINT) AS input_tokens,
+    CAST(coalesce(cached_sum, 0) AS BIGINT) AS cached_input_tokens,
+    CAST(coalesce(write_sum, 0) AS BIGINT) AS cache_write_tokens,
+    CAST(coalesce(spend_count(f[6]), spend_count(f[8]), output_sum, 0) AS BIGINT) AS output_tokens,
+    CAST(coalesce(reasoning_sum, 0) AS BIGINT) AS reasoning_tokens,
+    CAST(json_merge_patch(object_raw, json_object('metadata', metadata, 'traceTags', trace_tags)) AS VARCHAR) AS doc,
+    json_object('total_cost', CASE WHEN TRY_CAST(coalesce(nullif(f[12], ''), f[13]) AS DOUBLE) IS NOT NULL
+                                   THEN CAST(coalesce(nullif(f[12], ''), f[13]) AS JSON) END,
+                'cost_details', cost_details, 'trace_id', nullif(f[9], ''), 'name', nullif(f[10], ''),
+                'trace_name', nullif(f[11], ''), 'trace_tags', trace_tags, 'metadata', metadata) AS attributes
+FROM sums

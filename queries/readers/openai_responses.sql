@@ -1,0 +1,72 @@
+-- name: normalise_openai_responses
+-- OpenAI Responses API: response objects (`object` "response"; JSONL or a JSON document) and
+-- stream captures (SSE events). Of a stream, the terminal event (`response.completed`,
+-- `response.incomplete`, `response.failed`) is the row, from its `response`; a stream whose
+-- `response.created` has no terminal event is a reject "no usage: stream cut"; the other events
+-- (deltas, in_progress...) belong to their stream and are no records of their own.
+-- input_tokens includes cached and cache-write tokens (input_tokens_details); output_tokens
+-- includes reasoning (output_tokens_details). Time: created_at. Identity: the response id.
+WITH valid AS (
+    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
+),
+objects AS (
+    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
+           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
+    FROM valid
+),
+events AS (
+    SELECT *, json_extract_string(object_raw, '$.type') AS event_type FROM objects
+),
+classified AS (
+    SELECT *,
+        CASE
+            WHEN object_raw IS NULL THEN 'bad'
+            WHEN event_type IN ('response.completed', 'response.incomplete', 'response.failed') THEN 'final'
+            WHEN event_type = 'response.created' THEN 'start'
+            WHEN starts_with(event_type, 'response.') OR event_type = 'error' THEN 'event'
+            ELSE 'object'
+        END AS kind,
+        CASE WHEN starts_with(event_type, 'response.') THEN json_extract(object_raw, '$.response')
+             ELSE CAST(object_raw AS JSON) END AS response
+    FROM events
+),
+parsed AS (
+    SELECT *, json_transform(response, '{
+        "id": "VARCHAR", "created_at": "VARCHAR", "model": "VARCHAR", "status": "VARCHAR",
+        "error": {"code": "VARCHAR", "message": "VARCHAR"},
+        "usage": {"input_tokens": "BIGINT", "output_tokens": "BIGINT",
+                  "input_tokens_details": {"cached_tokens": "BIGINT", "cache_write_tokens": "BIGINT"},
+                  "output_tokens_details": {"reasoning_tokens": "BIGINT"}},
+        "metadata": "JSON"}') AS r
+    FROM classified WHERE kind IN ('bad', 'final', 'start', 'object')
+),
+rows AS (
+    SELECT *, false AS cut FROM parsed WHERE kind <> 'start'
+    UNION ALL
+    SELECT s.*, true FROM parsed s
+    WHERE s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM parsed f WHERE f.kind = 'final' AND f.r.id = s.r.id)
+)
+SELECT
+    source_line,
+    raw,
+    CASE
+        WHEN NOT is_json THEN 'not JSON'
+        WHEN object_raw IS NULL THEN 'not a JSON object'
+        WHEN cut THEN 'no usage: stream cut'
+        WHEN r.usage IS NULL OR (r.usage.input_tokens IS NULL AND r.usage.output_tokens IS NULL) THEN
+            'no usage' || coalesce(': response ' || r.status, '') || coalesce(' (' || r.error.code || ')', '')
+    END AS reason,
+    coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
+    spend_time(r.created_at) AS ts,
+    r.model AS model,
+    $default_mode AS mode,
+    $provider AS provider,
+    CAST(1 AS BIGINT) AS requests,
+    coalesce(r.usage.input_tokens, 0) AS input_tokens,
+    coalesce(r.usage.input_tokens_details.cached_tokens, 0) AS cached_input_tokens,
+    coalesce(r.usage.input_tokens_details.cache_write_tokens, 0) AS cache_write_tokens,
+    coalesce(r.usage.output_tokens, 0) AS output_tokens,
+    coalesce(r.usage.output_tokens_details.reasoning_tokens, 0) AS reasoning_tokens,
+    CAST(response AS VARCHAR) AS doc,
+    r.metadata AS attributes
+FROM rows
