@@ -66,14 +66,17 @@ def test_each_reject_reason(spend, tmp_path):
         chat_record("think", completion=10, reasoning=20),
         "",
         chat_record("ok2"),
+        chat_record("future", created=99_999_999_999),
+        chat_record("huge", prompt=2_000_000_000_000),
     ])
     result = spend.ok("ingest", path)
-    assert "11 read, 2 new, 0 duplicates, 9 rejected" in result.stdout  # the blank line is not a record
+    assert "13 read, 2 new, 0 duplicates, 11 rejected" in result.stdout  # the blank line is not a record
     rejects = spend.sql("SELECT source_line, reason FROM rejects ORDER BY source_line")
     assert [(r["source_line"], r["reason"]) for r in rejects] == [
         (2, "not JSON"), (3, "not JSON"), (4, "not a JSON object"), (5, "no usage: stream cut"), (6, "no timestamp"),
         (7, "no model"), (8, "negative token count"), (9, "cached tokens exceed input tokens"),
-        (10, "reasoning tokens exceed output tokens"),
+        (10, "reasoning tokens exceed output tokens"), (13, "timestamp out of range"),
+        (14, "token count out of range"),
     ]
     assert [r["source_line"] for r in spend.sql("SELECT source_line FROM usage ORDER BY 1")] == [1, 12]
     raw = spend.sql("SELECT raw FROM rejects WHERE source_line = 2")[0]["raw"]

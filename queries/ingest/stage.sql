@@ -40,6 +40,9 @@ checked AS (
     SELECT *, coalesce(CASE WHEN starts_with(raw, $mark) THEN 'not UTF-8' END, reason, CASE
         WHEN model IS NULL OR model = '' THEN 'no model'
         WHEN ts IS NULL THEN 'no timestamp'
+        WHEN ts < TIMESTAMPTZ '2000-01-01 00:00:00+00' OR ts >= TIMESTAMPTZ '2100-01-01 00:00:00+00'
+            THEN 'timestamp out of range'
+        WHEN greatest(requests, input_tokens, output_tokens) > 1000000000000 THEN 'token count out of range'
         WHEN least(requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens) < 0
             THEN 'negative token count'
         WHEN cached_input_tokens + cache_write_tokens > input_tokens THEN 'cached tokens exceed input tokens'
