@@ -8,7 +8,6 @@ anti-join on request identity keeps only records not already stored).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from analyzer.config import ATTRIBUTES, Config
 from analyzer.errors import BadInput, GuardRailTripped, UsageError
 from analyzer.readers import Reader, Sample, detect_reader, read_sample, reader_named
 from analyzer.sqlfiles import compose, first_row, query, scalar
-from analyzer.staging import UNREADABLE_MARK, stage_file
+from analyzer.staging import UNREADABLE_MARK, FileScan, scan_file, stage_file, unreadable_lines_met
 
 MODES = ("serverless", "batch", "dedicated", "gpu_cluster")
 # progress(files done, files in the run, file about to be read or None at the end)
@@ -92,10 +91,10 @@ def _known_suffix(path: Path) -> bool:
     return bool(suffixes) and suffixes[-1].lower() in FOLDER_SUFFIXES
 
 
-def file_hash(path: Path) -> str:
-    """Content hash for the manifest; only computed when size or mtime say the file changed."""
-    with open(path, "rb") as handle:
-        return "blake2b:" + hashlib.file_digest(handle, "blake2b").hexdigest()
+def file_hash(path: Path) -> FileScan:
+    """Content hash for the manifest (with the line-ending check staging needs, in the same read);
+    only computed when size or mtime say the file may have changed."""
+    return scan_file(path)
 
 
 def attribution_params(config: Config, reader: Reader | None = None) -> dict:
@@ -189,14 +188,15 @@ class Ingest:
         known = manifest.get(key)
         if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             return FileResult(key, "unchanged")
-        digest = file_hash(path)
+        scan = file_hash(path)
+        digest = scan.digest
         if known and known[2] == digest:
             self.con.execute(query("touch_file"), {"path": key, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
             return FileResult(key, "unchanged")
         if digest in hashes and hashes[digest] != key:
             self._record(key, stat, digest, FileResult(key, "duplicate-file"), run_id)
             return FileResult(key, "duplicate-file", note=f"same content as {hashes[digest]}")
-        result = self._read(path, key, run_id)
+        result = self._read(path, key, run_id, scan)
         if result.status == "read":
             self._record(key, stat, digest, result, run_id)
             hashes[digest] = key
@@ -215,7 +215,7 @@ class Ingest:
             "rejects": result.rejects, "run_id": run_id,
         })
 
-    def _read(self, path: Path, key: str, run_id: int) -> FileResult:
+    def _read(self, path: Path, key: str, run_id: int, scan: FileScan | None = None) -> FileResult:
         con = self.con
         con.execute(query("forget_rejects"), {"source_file": key})
         try:
@@ -224,13 +224,17 @@ class Ingest:
         except BadInput as exc:
             con.execute(query("insert_file_reject"), {"source_file": key, "reason": str(exc), "run_id": run_id})
             return FileResult(key, "error", note=str(exc))
-        stage_file(con, path, reader, sample)
         extra = reader.params(self.config) if reader.params else {}
         if reader.target == "billed_costs":
+            stage_file(con, path, reader, sample, scan, True)
             return self._read_billed_costs(reader, sample, key, run_id, extra)
         params = dict(attribution_params(self.config, reader), mode=self.mode, default_mode=reader.mode,
                       provider=reader.provider, mark=UNREADABLE_MARK, default_time=self.default_time, **extra)
+        layout = stage_file(con, path, reader, sample, scan)
         con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
+        if unreadable_lines_met(con, layout):  # not UTF-8 somewhere: number the lines exactly
+            stage_file(con, path, reader, sample, scan, True)
+            con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
         counts = first_row(con, "count_staged")
         rows_read, rejects = counts["rows_read"], counts["rejects"]
         con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})

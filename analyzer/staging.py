@@ -19,7 +19,10 @@ statement would abort the ingest transaction.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -38,30 +41,88 @@ def is_gzip(path: Path) -> bool:
         return handle.read(2) == b"\x1f\x8b"
 
 
-def has_simple_lines(path: Path) -> bool:
-    """True when DuckDB's line reader numbers this file exactly: no raw 0x1F byte (our
-    delimiter) and either no CR at all or CRLF on every line. Scans at memchr speed.
-    A damaged gzip is not simple (the exact path reads what it can)."""
-    newlines = crlf = cr = 0
-    tail = b""
-    try:
-        for chunk in decompressed_chunks(path, CHUNK):
-            if b"\x1f" in chunk:
-                return False
-            data = tail + chunk
-            newlines += chunk.count(b"\n")
-            cr += chunk.count(b"\r")
-            crlf += data.count(b"\r\n") - tail.count(b"\r\n")
-            tail = chunk[-1:]
-    except DamagedGzip:
-        return False
-    return cr == 0 or cr == crlf == newlines
+@dataclass(frozen=True)
+class FileScan:
+    """What one pass over a file's bytes tells: its content hash (for the manifest) and whether
+    DuckDB's line reader would number its lines exactly (no raw 0x1F byte, our delimiter; no CR,
+    or CRLF on every line). The hash is of the file as stored (compressed for gzip)."""
+
+    digest: str
+    simple_lines: bool
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sample: Sample | None = None) -> str:
+def scan_file(path: Path) -> FileScan:
+    """Hash the file and check its line endings in one read (memchr-speed checks; lines are only
+    counted in the rare chunks that hold a CR). A damaged gzip is not simple (the exact path
+    reads what it can)."""
+    hasher = hashlib.sha256()
+    state = _LineState()
+    gz = is_gzip(path)
+    inflater = zlib.decompressobj(wbits=31) if gz else None
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            hasher.update(chunk)
+            if not state.simple:
+                continue
+            if inflater is None:
+                state.feed(chunk)
+                continue
+            try:
+                state.feed(inflater.decompress(chunk))
+                while inflater.eof and inflater.unused_data:  # concatenated gzip members
+                    rest = inflater.unused_data
+                    inflater = zlib.decompressobj(wbits=31)
+                    state.feed(inflater.decompress(rest))
+            except zlib.error:
+                state.simple = False
+    if inflater is not None and not inflater.eof:
+        state.simple = False  # cut short: the exact path records where it ends
+    return FileScan("sha256:" + hasher.hexdigest(), state.done())
+
+
+class _LineState:
+    """Line-ending check over consecutive chunks: all LF, or all CRLF, and no 0x1F byte."""
+
+    def __init__(self):
+        self.simple, self.crlf_seen, self.lf_seen, self.pending_cr = True, False, False, False
+
+    def feed(self, chunk: bytes) -> None:
+        if not chunk or not self.simple:
+            return
+        if b"\x1f" in chunk:
+            self.simple = False
+            return
+        if self.pending_cr:  # the last chunk ended with a CR: this one must start with its LF
+            if not chunk.startswith(b"\n"):
+                self.simple = False
+                return
+            self.crlf_seen, self.pending_cr, chunk = True, False, chunk[1:]
+        if b"\r" not in chunk:
+            self.lf_seen = self.lf_seen or b"\n" in chunk
+        else:
+            self.pending_cr = chunk.endswith(b"\r")
+            body = chunk[:-1] if self.pending_cr else chunk
+            pairs = body.count(b"\r\n")
+            if body.count(b"\r") != pairs or body.count(b"\n") != pairs:
+                self.simple = False
+            self.crlf_seen = True
+        if self.crlf_seen and self.lf_seen:
+            self.simple = False
+
+    def done(self) -> bool:
+        return self.simple and not self.pending_cr
+
+
+TEXT_LAYOUTS = ("lines", "document", "sse")
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sample: Sample | None = None,
+               scan: FileScan | None = None, exact: bool = False) -> str:
     """Load the file's records into the view `staged_records(source_line, raw)` and its unreadable
     parts into `staged_problems`, in the layout the sample shows (else the reader's first layout).
-    Returns the layout used."""
+    Text is read lazily through views (nothing is copied until the reader's query runs); with
+    `exact`, or when the scan says DuckDB would split the lines wrongly, lines are numbered in
+    Python instead. Returns the layout used."""
     layout = reader.layout_for(sample) if sample is not None else reader.layouts[0]
     con.execute(query("create_reader_macros"))
     con.execute(query("create_staged_problems"))
@@ -70,7 +131,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sampl
     elif layout == "parquet":
         stage_parquet(con, path)
     else:
-        stage_text_lines(con, path)
+        stage_text_lines(con, path, exact or not (scan or scan_file(path)).simple_lines)
         if layout == "document":
             con.execute(query("stage_document"))
             con.execute(query("stage_records_from_items"))
@@ -82,21 +143,29 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sampl
     return layout
 
 
-def stage_text_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Every line of a text file, numbered, into the temp table `staged_lines` (blank lines too).
+def stage_text_lines(con: duckdb.DuckDBPyConnection, path: Path, exact: bool) -> None:
+    """Every line of a text file, numbered, as the view `staged_lines` (blank lines too).
 
-    Never raises for a bad line: DuckDB's line reader collects unreadable lines in its reject
-    store, and such files (and files whose bytes it would split wrongly, or damaged gzip files)
-    are staged by the exact fallback below instead.
+    DuckDB's line reader streams the file when the view is read; lines it cannot read (not UTF-8,
+    longer than 8 MB) are skipped and listed in `staging_rejects` instead of raising. Afterwards,
+    `unreadable_lines_met` tells the ingest to stage the file again with `exact=True`.
     """
-    if has_simple_lines(path):
-        compression = "gzip" if is_gzip(path) else "none"
-        con.execute("DROP TABLE IF EXISTS staging_rejects")
-        con.execute("DROP TABLE IF EXISTS staging_scans")
-        con.execute(query("stage_lines"), {"path": str(path), "compression": compression})
-        if not scalar(con, "count_unreadable_lines"):
-            return
-    stage_lines_exactly(con, path)
+    con.execute("DROP TABLE IF EXISTS staging_rejects")
+    con.execute("DROP TABLE IF EXISTS staging_scans")
+    if exact:
+        stage_lines_exactly(con, path)
+    else:
+        con.execute(query("set_staged_path"), {"path": str(path)})
+        con.execute(query("set_staged_compression"), {"compression": "gzip" if is_gzip(path) else "none"})
+        con.execute(query("stage_lines"))
+
+
+def unreadable_lines_met(con: duckdb.DuckDBPyConnection, layout: str) -> bool:
+    """After the staged records were read: did DuckDB's line reader skip lines it could not read?"""
+    if layout not in TEXT_LAYOUTS:
+        return False
+    exists = scalar(con, "staging_rejects_exist")
+    return bool(exists) and bool(scalar(con, "count_unreadable_lines"))
 
 
 def stage_lines_exactly(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -127,7 +196,7 @@ def stage_lines_exactly(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     table = pa.table({"source_line": pa.array(numbers, pa.int64()), "raw": pa.array(lines, pa.string())})
     con.register("exact_lines", table)
     try:
-        con.execute("CREATE OR REPLACE TEMP TABLE staged_lines AS SELECT * FROM exact_lines")
+        con.execute(query("stage_exact_lines"))
     finally:
         con.unregister("exact_lines")
 

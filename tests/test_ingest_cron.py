@@ -100,7 +100,7 @@ def test_the_manifest_records_each_file(spend, db, exports):
     for name, rows_read, rows_new, rejects in (("a.jsonl", 3, 3, 0), ("sub/b.jsonl.gz", 2, 2, 0), ("c.jsonl", 2, 1, 1)):
         path = (exports / name).resolve()
         stat = path.stat()
-        digest = "blake2b:" + hashlib.blake2b(path.read_bytes()).hexdigest()
+        digest = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
         row = manifest[str(path)]
         assert row[1:8] == (stat.st_size, stat.st_mtime_ns, digest, "openai-chat", rows_read, rows_new, rejects)
         assert row[8] is not None and row[9] == 1  # when, and by which run

@@ -1,15 +1,33 @@
 -- name: stage_lines
--- One record per line of a text file (plain or gzip), numbered in file order (DuckDB keeps
--- insertion order). The delimiter is a control character that valid JSON never holds raw, so each
--- line is one value. Only used for files whose pre-scan found no such character and consistent
--- line endings; lines DuckDB still cannot read (not UTF-8) land in the temp table
--- staging_rejects, and the file is then staged exactly by the fallback in staging.py.
-CREATE OR REPLACE TEMP TABLE staged_lines AS
+-- One record per line of a text file (plain or gzip), numbered in file order (a streaming
+-- row_number over DuckDB's order-preserving scan), as a view: the file is read when the reader's
+-- query runs, never copied. The delimiter is a control character that valid JSON never holds
+-- raw, so each line is one value; staging.scan_file has checked there is none and that line
+-- endings are consistent. Lines DuckDB cannot read (not UTF-8, over 8 MB) are skipped into the
+-- temp table staging_rejects; the ingest then stages the file exactly (staging.py).
+-- A view cannot take $parameters: the file and its compression are the session variables
+-- staged_path and staged_compression (set_staged_file).
+CREATE OR REPLACE TEMP VIEW staged_lines AS
 SELECT row_number() OVER () AS source_line, line AS raw
-FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = E'\x1f', quote = '', escape = '',
-              header = false, auto_detect = false, strict_mode = false, compression = $compression,
-              max_line_size = 1000000000, ignore_errors = true, store_rejects = true,
+FROM read_csv(getvariable('staged_path'), columns = {'line': 'VARCHAR'}, delim = E'\x1f', quote = '',
+              escape = '', header = false, auto_detect = false, strict_mode = false,
+              compression = getvariable('staged_compression'),
+              max_line_size = 8000000, ignore_errors = true, store_rejects = true,
               rejects_table = 'staging_rejects', rejects_scan = 'staging_scans');
+
+-- name: set_staged_path
+SET VARIABLE staged_path = $path;
+
+-- name: set_staged_compression
+SET VARIABLE staged_compression = $compression;
+
+-- name: stage_exact_lines
+-- Lines numbered in Python (staging.stage_lines_exactly), registered as `exact_lines`.
+CREATE OR REPLACE TEMP TABLE exact_lines_copy AS SELECT source_line, raw FROM exact_lines;
+CREATE OR REPLACE TEMP VIEW staged_lines AS SELECT source_line, raw FROM exact_lines_copy;
+
+-- name: staging_rejects_exist
+SELECT count(*) FROM duckdb_tables() WHERE table_name = 'staging_rejects' AND temporary;
 
 -- name: count_unreadable_lines
 SELECT count(*) FROM staging_rejects;
