@@ -97,23 +97,30 @@ def file_hash(path: Path) -> FileScan:
     return scan_file(path)
 
 
+MAX_PATHS = 8  # per attribution field: stage_usage picks the first non-empty of up to 8 slots
+
+
 def attribution_params(config: Config, reader: Reader | None = None) -> dict:
-    """$paths and the $<field>_from / $<field>_to slices the stage_usage query expects (a field the
-    config file does not set uses the reader's own default paths, if it has some), and the tenant
-    map: $tenant_key_from / $tenant_key_to slice out where ids are found, $tenant_names the map."""
+    """$paths (every attribution JSON path, in order) and, per field, $<field>_slots: the
+    1-based positions of the field's paths in $paths, padded with 0 (an empty slot) to MAX_PATHS.
+    A field the config file does not set uses the reader's own default paths, if it has some.
+    Tenant map: $tenant_key_slots says where ids are found, $tenant_names is the map."""
     params: dict = {"paths": []}
+
+    def slots(paths: list[str], field: str) -> list[int]:
+        if len(paths) > MAX_PATHS:
+            raise UsageError(f"attribution.{field}: at most {MAX_PATHS} paths")
+        start = len(params["paths"]) + 1
+        params["paths"].extend(paths)
+        return list(range(start, start + len(paths))) + [0] * (MAX_PATHS - len(paths))
+
     for name in ATTRIBUTES:
         paths = list(config.attribution[name])
         if reader is not None and name not in config.configured and name in reader.attribution:
             paths = list(reader.attribution[name])
-        start = len(params["paths"]) + 1
-        params["paths"].extend(paths)
-        params[f"{name}_from"] = start
-        params[f"{name}_to"] = start + len(paths) - 1  # an empty slice when no paths are set
+        params[f"{name}_slots"] = slots(paths, name)
     keys = list(config.tenant_keys) if config.tenant_names else []  # no map: nothing to look up
-    params["tenant_key_from"] = len(params["paths"]) + 1
-    params["paths"].extend(keys)
-    params["tenant_key_to"] = len(params["paths"])
+    params["tenant_key_slots"] = slots(keys, "tenant_map.ids")
     params["tenant_names"] = {"key": list(config.tenant_names), "value": list(config.tenant_names.values())}
     if not params["paths"]:
         params["paths"] = ["$.__none__"]

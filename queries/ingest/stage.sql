@@ -35,14 +35,15 @@ SELECT count(*) FROM staging_rejects;
 -- name: stage_records_from_lines
 -- The records are the non-blank lines (a view: no copy).
 CREATE OR REPLACE TEMP VIEW staged_records AS
-SELECT source_line, raw FROM staged_lines WHERE raw IS NOT NULL AND trim(raw) <> '';
+SELECT source_line, raw FROM staged_lines
+WHERE raw <> '' AND (ascii(raw) NOT IN (9, 32) OR trim(raw) <> '');  -- trim only when it may matter
 
 -- name: stage_usage
 -- Common checks and attribution over a reader's output: its named query is put in place of
--- the `@reader` slot by sqlfiles.compose. $paths holds every attribution JSON path in order; $<field>_from / $<field>_to slice
--- out each field's own paths; the first non-empty value wins. A tenant not found by its paths
--- is looked up by id: the values at $tenant_key_from..$tenant_key_to (API key, project id) in
--- the $tenant_names map (config [tenant_map]). A row without time takes $default_time (NULL
+-- the `@reader` slot by sqlfiles.compose. $paths holds every attribution JSON path in order;
+-- $<field>_slots are the positions of each field's own paths (ingest.attribution_params); the
+-- first non-empty value wins. A tenant not found by its paths is looked up by id: the first id
+-- at $tenant_key_slots (API key, project id) in the $tenant_names map (config [tenant_map]). A row without time takes $default_time (NULL
 -- unless `ingest --default-time`). Rows of staged_problems (parts of the file that are no
 -- record: damaged gzip, malformed CSV row, invalid document) are rejects with their reason.
 CREATE OR REPLACE TEMP TABLE staged AS
@@ -77,14 +78,12 @@ SELECT
     why AS reason,
     CASE WHEN starts_with(raw, $mark) THEN substr(raw, length($mark) + 1) WHEN why IS NOT NULL THEN raw END AS raw,
     request_id, ts, model, coalesce($mode, mode) AS mode, provider,
-    coalesce(list_filter(found[$tenant_from:$tenant_to], lambda v: v <> '')[1],
-             list_filter(list_transform(found[$tenant_key_from:$tenant_key_to],
-                                        lambda k: CAST($tenant_names AS MAP(VARCHAR, VARCHAR))[k]),
-                         lambda v: v <> '')[1]) AS tenant,
-    list_filter(found[$feature_from:$feature_to], lambda v: v <> '')[1] AS feature,
-    list_filter(found[$environment_from:$environment_to], lambda v: v <> '')[1] AS environment,
-    list_filter(found[$user_id_from:$user_id_to], lambda v: v <> '')[1] AS user_id,
-    list_filter(found[$project_from:$project_to], lambda v: v <> '')[1] AS project,
+    coalesce(spend_first(found, $tenant_slots),
+             spend_lookup(CAST($tenant_names AS MAP(VARCHAR, VARCHAR)), found, $tenant_key_slots)) AS tenant,
+    spend_first(found, $feature_slots) AS feature,
+    spend_first(found, $environment_slots) AS environment,
+    spend_first(found, $user_id_slots) AS user_id,
+    spend_first(found, $project_slots) AS project,
     requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
     attributes
 FROM attributed;

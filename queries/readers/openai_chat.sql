@@ -5,38 +5,27 @@
 -- tokens at usage.prompt_tokens_details.cached_tokens, else usage.cached_tokens (together.ai);
 -- reasoning at usage.completion_tokens_details.reasoning_tokens, else usage.reasoning_tokens.
 -- Identity: the response id, else a hash of the record. Time: `created`, Unix seconds (or ms;
--- 0 is no time); the API never writes text there, so ISO 8601 is not looked for (hot path). CASE evaluates both branches, so invalid JSON is turned into NULL
--- before any JSON function.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
-parsed AS (
-    SELECT
-        source_line,
-        raw,
-        is_json,
-        object_raw IS NOT NULL AS is_object,
-        json_transform(object_raw, '{
+-- 0 is no time); the API never writes text there, so ISO 8601 is not looked for (hot path).
+WITH parsed AS (
+    -- try(): text that is not JSON gives NULL instead of an error (one parse for valid lines)
+    SELECT source_line, raw,
+        try(json_transform(raw, '{
             "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
             "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
                       "prompt_tokens_details": {"cached_tokens": "BIGINT"},
                       "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
                       "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"},
-            "metadata": "JSON"}') AS r
-    FROM objects
+            "metadata": "JSON"}')) AS r
+    FROM staged_records
 )
 SELECT
     source_line,
     raw,
     CASE
-        WHEN NOT is_json THEN 'not JSON'
-        WHEN NOT is_object THEN 'not a JSON object'
-        WHEN r.usage IS NULL OR (r.usage.prompt_tokens IS NULL AND r.usage.completion_tokens IS NULL) THEN 'no usage'
+        WHEN r IS NULL THEN 'not JSON'
+        WHEN r.usage IS NULL OR (r.usage.prompt_tokens IS NULL AND r.usage.completion_tokens IS NULL) THEN
+            -- an array or scalar transforms to an empty struct: tell it apart only here (rare)
+            CASE WHEN json_type(raw) <> 'OBJECT' THEN 'not a JSON object' ELSE 'no usage' END
     END AS reason,
     coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
     spend_epoch(r.created) AS ts,
