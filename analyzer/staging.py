@@ -140,6 +140,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sampl
             con.execute(query("stage_records_from_items"))
         else:
             con.execute(query("stage_records_from_lines"))
+    con.execute(query("stage_objects"))
     return layout
 
 

@@ -6,14 +6,7 @@
 -- inference_geo). Output includes thinking (output_tokens_details.thinking_tokens = reasoning).
 -- A message carries no time: `created_at` / `timestamp` if a log added one, else the ingest's
 -- --default-time, else a reject "no timestamp". Identity: the message id.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
         json_transform(object_raw, '{
@@ -54,14 +47,7 @@ FROM parsed
 -- (id, model, first usage) and its usage is cumulative: each token field is its last value in
 -- the stream (message_delta usage, else message_start's). A stream without a message_delta is
 -- a reject "no usage: stream cut" holding all its events. Token meanings as normalise_anthropic.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
         json_transform(object_raw, '{"type": "VARCHAR",

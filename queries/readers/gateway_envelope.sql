@@ -6,14 +6,7 @@
 -- $.request.metadata.*); its metadata is kept in attributes. Time: the response's own time,
 -- else the envelope's `timestamp` (Unix s/ms or ISO 8601). Model: the response's, else the
 -- request's. Identity: the response id, else a hash of the line.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
         json_transform(object_raw, '{

@@ -6,14 +6,7 @@
 -- mode, when given, must be one of serverless, batch, dedicated, gpu_cluster; requests default
 -- to 1. Identity: the request_id column, else a hash of the row. The whole row is kept in
 -- attributes (and is the attribution doc, so [attribution] can name its columns).
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 found AS (
     SELECT *, json_extract_string(object_raw, $col_paths) AS v FROM objects
 ),

@@ -7,14 +7,7 @@
 -- request body's. Identity: the response body's id, else Helicone's response_id. A status of
 -- 400 or more is a reject. Custom properties (request_properties) are the attribution doc's
 -- `properties`; Helicone's own cost is kept in attributes.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 fields AS (
     SELECT *,
         json_extract_string(object_raw, ['$.response_id', '$.request_created_at', '$.response_created_at',

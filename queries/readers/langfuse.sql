@@ -7,14 +7,7 @@
 -- the input* keys); output = outputUsage (or usage.output, or the sum of the output* keys);
 -- reasoning = the output*reasoning* keys. Time: startTime. Identity: the observation id.
 -- Langfuse's own cost (totalCost / calculatedTotalCost, costDetails) is kept in attributes.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 fields AS (
     SELECT *,
         json_extract_string(object_raw, ['$.id', '$.startTime', '$.model', '$.type', '$.inputUsage',

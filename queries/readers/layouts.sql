@@ -140,3 +140,15 @@ CREATE OR REPLACE TEMP TABLE staged_items (source_line BIGINT, raw VARCHAR);
 -- The records of a document, SSE, CSV or Parquet file (a view: no copy).
 CREATE OR REPLACE TEMP VIEW staged_records AS
 SELECT source_line, raw FROM staged_items WHERE raw IS NOT NULL AND trim(raw) <> '';
+
+-- name: stage_objects
+-- The staged records with what every JSON reader checks first: is_json, and object_raw (the
+-- text when it is a JSON object, else NULL). Invalid JSON is turned into NULL before any JSON
+-- function sees it, because CASE and AND evaluate their operands on whole vectors.
+CREATE OR REPLACE TEMP VIEW staged_objects AS
+WITH valid AS (
+    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
+)
+SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
+       CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
+FROM valid;

@@ -7,14 +7,7 @@
 -- "failure" is a reject. For attribution the doc has `metadata` and `request_tags` parsed and
 -- `tags` = the "key:value" request tags as an object; LiteLLM's own `spend` (USD), team_id,
 -- end_user, request_tags, api_key and model_group are kept in attributes.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 fields AS (
     SELECT *,
         json_extract_string(object_raw, ['$.request_id', '$.startTime', '$.model', '$.custom_llm_provider',

@@ -7,14 +7,7 @@
 -- (never the file name, so a batch file delivered twice adds nothing). A line with an `error`
 -- (expired, failed) or an HTTP error status carries no usage: a reject whose reason holds the
 -- error code and message. Time: body.created (or created_at).
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
         json_transform(object_raw, '{

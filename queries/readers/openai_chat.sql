@@ -49,14 +49,7 @@ FROM parsed
 -- final chunk; vLLM's continuous usage is cumulative, so the last is the total). A stream with
 -- no usage chunk is one reject "no usage: stream cut" holding all its chunks. Token meanings as
 -- in normalise_openai_chat. SGLang's top-level `metadata` is engine info: no tags, no attribution.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
         json_transform(object_raw, '{

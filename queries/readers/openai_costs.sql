@@ -3,14 +3,7 @@
 -- {start_time, end_time, results: [...]} or bare result objects; one row per result:
 -- amount.value (exact decimal from the JSON text), currency upper-cased, line_item, project_id,
 -- api_key_id, quantity, quantity_unit. Identity: cost:<bucket start>|<group keys>.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 buckets AS (
     SELECT *, json_type(object_raw, '$.results') = 'ARRAY' AS is_bucket FROM objects
 ),

@@ -6,14 +6,7 @@
 -- (deltas, in_progress...) belong to their stream and are no records of their own.
 -- input_tokens includes cached and cache-write tokens (input_tokens_details); output_tokens
 -- includes reasoning (output_tokens_details). Time: created_at. Identity: the response id.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 events AS (
     SELECT *, json_extract_string(object_raw, '$.type') AS event_type FROM objects
 ),

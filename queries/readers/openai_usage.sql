@@ -11,14 +11,7 @@
 -- only in input_tokens / output_tokens: audio and image tokens are added to input, cached input
 -- and output. project_id, api_key_id, user_id, service_tier and the whole result are kept in
 -- attributes. Results of other kinds (images, audio, vector stores...) carry no tokens: rejects.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 buckets AS (
     SELECT *, json_type(object_raw, '$.results') = 'ARRAY' AS is_bucket FROM objects
 ),

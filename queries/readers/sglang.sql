@@ -2,14 +2,7 @@
 -- SGLang Chat Completions responses: the OpenAI shape, with reasoning tokens at
 -- usage.reasoning_tokens and a top-level `metadata` that is engine info (weight_version), not
 -- user tags: it is neither attribution nor attributes. Otherwise as normalise_openai_chat.
-WITH valid AS (
-    SELECT source_line, raw, CASE WHEN json_valid(raw) THEN raw END AS json_raw FROM staged_records
-),
-objects AS (
-    SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
-           CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
-    FROM valid
-),
+WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
         json_transform(object_raw, '{
