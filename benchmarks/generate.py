@@ -9,8 +9,10 @@ writes (plus one model deliberately left off the card: unpriced), cached and rea
 about 2% duplicate records (the same line delivered again: same id) and about 0.1% bad lines
 (truncated, not JSON, not an object, an error object without usage).
 
-Only `openai-chat` exists as a reader today; a new format is one more writer in SHAPES-like
-style here and one entry in LINE_FORMATS.
+Other formats are not written: when this was made `llm-spend formats` listed only openai-chat,
+and the bare-DuckDB floor the benchmark compares with reads one known shape per file. A file of
+another format would be one more line template and `write_chunk` branch here, measured as a
+file of its own.
 
     python benchmarks/generate.py --records 1000000 --out benchmarks/data/usage.jsonl --rates benchmarks/data/rates.csv
 """
@@ -134,6 +136,7 @@ def write_chunk(seed: int, count: int, lo: int, hi: int, first: int, span: int) 
     rng = random.Random(seed * 1_000_003 + lo)
     written = Written()
     lines: list[str] = []
+    records: list[str] = []  # the good lines so far: what a duplicate repeats
     for i in range(lo, hi):
         # One 64-bit draw decides the line (bit fields do not overlap), one more the details.
         bits = rng.getrandbits(64)
@@ -142,8 +145,8 @@ def write_chunk(seed: int, count: int, lo: int, hi: int, first: int, span: int) 
             lines.append(bad if bad else lines[-1][: len(lines[-1]) // 2] + "\n")
             written.bad += 1
             continue
-        if lines and (bits >> 16) & 0x3FF < DUPLICATE_PER_1K:
-            lines.append(lines[-1 - (bits >> 26) % min(len(lines), 500)])
+        if records and (bits >> 16) & 0x3FF < DUPLICATE_PER_1K:
+            lines.append(records[-1 - (bits >> 26) % min(len(records), 500)])
             written.duplicates += 1
             continue
         name, _, _, _, _, shape, reasoning = models[(bits >> 26) & 4095]
@@ -165,6 +168,7 @@ def write_chunk(seed: int, count: int, lo: int, hi: int, first: int, span: int) 
         else:
             line = VLLM_LINE % (ident, created, name, content, prompt, prompt + completion, completion, extra)
         lines.append(line)
+        records.append(line)
     data = "".join(lines).encode("utf-8")
     written.lines, written.bytes = len(lines), len(data)
     written.records = written.lines - written.bad
@@ -190,10 +194,6 @@ def write_records(out: BinaryIO, count: int, *, seed: int, start: datetime, days
         if pool:
             pool.terminate()
     return total
-
-
-# Line formats this script can write, by reader name (`llm-spend formats`).
-LINE_FORMATS = {"openai-chat": write_records}
 
 
 def write_rate_card(path: Path) -> int:

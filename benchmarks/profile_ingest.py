@@ -1,10 +1,17 @@
-"""Where llm-spend's ingest spends its time: replay one file's ingest step by step, timed.
+"""Where llm-spend's ingest spends its time, and what one change to its SQL would save.
 
-Runs the same named queries, in the same order, as `analyzer.ingest.Ingest` does for one new
-file into a fresh store (pre-scan, hash, sample, stage lines, normalise, count, rejects,
-dedupe + insert, run tokens, commit, checkpoint), then a few alternative formulations of the
-expensive steps, so a proposed change comes with a measurement. It reads the library's queries
-but changes nothing in it. A profile, not a benchmark: one run, no medians.
+Three parts, all on one file (a profile, not a benchmark: medians only where it says so):
+
+  steps     the library's own `Ingest.run` on a fresh store, every Python step it calls
+            (scan/hash, sample, detect, stage) and every SQL statement it executes timed and
+            labelled with its named query; nothing is re-implemented here, so the profile
+            follows the code as it changes.
+  parts     the cost of single expressions (JSON validation, transform, path extraction, blank
+            line tests, DuckDB's read_json) over the file's lines, on a private table.
+  variants  the library's stage_usage statement against the same statement with ONE textual
+            change (e.g. no try()), interleaved round by round inside a transaction as the
+            ingest runs it, with a row-for-row check (EXCEPT ALL both ways) that the output is
+            the same. A variant whose anchor text is no longer in the query is skipped.
 
     python benchmarks/profile_ingest.py benchmarks/data/usage-1000000.jsonl --rates benchmarks/data/rates.csv
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -28,184 +36,238 @@ class Timer:
     @contextmanager
     def step(self, name: str):
         began = time.perf_counter()
-        yield
-        seconds = time.perf_counter() - began
-        self.steps.append((name, seconds))
-        print(f"  {seconds:8.3f} s  {name}", flush=True)
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - began
+            self.steps.append((name, seconds))
+            print(f"  {seconds:8.3f} s  {name}", flush=True)
 
 
-def replay_ingest(path: Path, rates: Path | None, store: Path, timer: Timer) -> None:
-    """The steps of Ingest.run / Ingest._read for one new file, each timed."""
-    from analyzer import ingest, staging
+def query_names() -> dict[str, str]:
+    """SQL text -> query name, to label the statements the library executes."""
+    from analyzer import sqlfiles
+
+    return {sql.strip(): name for name, sql in sqlfiles._all_queries().items()}
+
+
+class TimedConnection:
+    """A DuckDB connection whose execute() is timed and labelled; everything else passes through."""
+
+    def __init__(self, con, timer: Timer, names: dict[str, str]):
+        self._con, self._timer, self._names = con, timer, names
+
+    def _label(self, sql: str) -> str:
+        text = sql.strip()
+        if text in self._names:
+            return f"sql {self._names[text]}"
+        if "CREATE OR REPLACE TEMP TABLE staged AS" in text:
+            return "sql stage_usage (reader composed in: reads the file, parses, checks, attributes)"
+        return "sql " + " ".join(text.split())[:70]
+
+    def execute(self, sql, *args, **kwargs):
+        with self._timer.step(self._label(sql)):
+            result = self._con.execute(sql, *args, **kwargs)
+        return result
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def timed_function(module, name: str, timer: Timer, label: str):
+    original = getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        with timer.step(label):
+            return original(*args, **kwargs)
+
+    setattr(module, name, wrapper)
+    return original
+
+
+def profile_steps(path: Path, rates: Path | None, store: Path, timer: Timer) -> dict:
+    """Run the library's ingest of `path` into a fresh store, every step timed."""
+    from analyzer import ingest
     from analyzer.config import Config
     from analyzer.rates import load_card
-    from analyzer.readers import detect_reader, read_sample
-    from analyzer.sqlfiles import compose, first_row, query, scalar
     from analyzer.store import open_store
 
-    key = str(path.resolve())
     with open_store(store) as con:
         if rates:
             load_card(con, rates)
-        attribution = ingest.attribution_params(Config())
-        with timer.step("BEGIN + next_run_id + manifest_entries"):
-            con.execute("BEGIN TRANSACTION")
-            run_id = scalar(con, "next_run_id")
-            con.execute(query("manifest_entries")).fetchall()
-        with timer.step("stat + file_hash (Python, whole file)"):
-            stat = path.stat()
-            digest = ingest.file_hash(path)
-        with timer.step("forget_rejects"):
-            con.execute(query("forget_rejects"), {"source_file": key})
-        with timer.step("read_sample + detect_reader"):
-            reader = detect_reader(read_sample(path), path)
-        with timer.step("has_simple_lines (Python pre-scan, whole file)"):
-            simple = staging.has_simple_lines(path)
-        with timer.step("stage_lines (read_csv -> temp table staged_lines)"):
-            con.execute("DROP TABLE IF EXISTS staging_rejects")
-            con.execute("DROP TABLE IF EXISTS staging_scans")
-            con.execute(query("stage_lines"), {"path": str(path), "compression": "none"})
-        with timer.step("count_unreadable_lines + stage_records_from_lines"):
-            assert simple and not scalar(con, "count_unreadable_lines")
-            con.execute(query("stage_records_from_lines"))
-        params = dict(attribution, mode=None, default_mode=reader.mode, provider=reader.provider,
-                      mark=staging.UNREADABLE_MARK)
-        with timer.step("stage_usage (JSON parse, checks, attribution -> temp table staged)"):
-            con.execute(compose("stage_usage", reader=reader.query), params)
-        with timer.step("count_staged"):
-            counts = first_row(con, "count_staged")
-        with timer.step("insert_rejects"):
-            con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
-        with timer.step("insert_new_usage (row_number dedupe + anti-join + insert)"):
-            new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
-        with timer.step("record_file"):
-            con.execute(query("record_file"), {
-                "path": key, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "content_hash": digest,
-                "format": reader.name, "rows_read": counts["rows_read"], "rows_new": new,
-                "rejects": counts["rejects"], "run_id": run_id})
-        with timer.step("run_tokens (priced_usage WHERE run_id)"):
-            first_row(con, "run_tokens", {"run_id": run_id})
-        with timer.step("COMMIT"):
-            con.execute("COMMIT")
-        with timer.step("CHECKPOINT"):
-            con.execute("CHECKPOINT")
-        print(f"  rows read {counts['rows_read']:,}, new {new:,}, rejects {counts['rejects']:,}")
+        patched = {name: timed_function(ingest, name, timer, label) for name, label in (
+            ("file_hash", "python file_hash / scan (one read: hash + line-ending check)"),
+            ("read_sample", "python read_sample"),
+            ("detect_reader", "python detect_reader"),
+            ("stage_file", "python stage_file (sets up views; may run SQL, timed apart below)"),
+        )}
+        try:
+            began = time.perf_counter()
+            summary = ingest.Ingest(TimedConnection(con, timer, query_names()), Config()).run([str(path)])
+            total = time.perf_counter() - began
+        finally:
+            for name, original in patched.items():
+                setattr(ingest, name, original)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  {total:8.3f} s  total Ingest.run; rows read {summary.total('rows_read'):,}, "
+          f"new {summary.total('rows_new'):,}, rejects {summary.total('rejects'):,}; peak RSS so far {peak:,.0f} MB")
+    return {"total_seconds": total, "peak_rss_mb": peak, "rows_new": summary.total("rows_new")}
 
 
-# Alternatives to the expensive steps, each a self-contained statement on the same file.
+READ_LINES = """
+CREATE OR REPLACE TEMP TABLE bench_lines AS
+SELECT row_number() OVER () AS source_line, line AS raw
+FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = E'\\x1f', quote = '', escape = '', header = false,
+              auto_detect = false, strict_mode = false, max_line_size = 8000000, ignore_errors = true)"""
+
 READ_JSON_COLUMNS = """{id: 'VARCHAR', created: 'BIGINT', model: 'VARCHAR',
     usage: 'STRUCT(prompt_tokens BIGINT, completion_tokens BIGINT, cached_tokens BIGINT, reasoning_tokens BIGINT,
                    prompt_tokens_details STRUCT(cached_tokens BIGINT),
                    completion_tokens_details STRUCT(reasoning_tokens BIGINT))',
     metadata: 'JSON', "user": 'VARCHAR'}"""
 
-ALTERNATIVES = {
-    "read_csv lines only (count)": """
-        SELECT count(*) FROM read_csv($path, columns = {'line': 'VARCHAR'}, delim = E'\\x1f', quote = '',
-            escape = '', header = false, auto_detect = false, strict_mode = false, max_line_size = 1000000000,
-            ignore_errors = true)""",
-    "read_csv lines + row_number() OVER () (count)": """
+CHAT_STRUCTURE = """'{"id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
+    "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
+              "prompt_tokens_details": {"cached_tokens": "BIGINT"},
+              "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
+              "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"},
+    "metadata": "JSON"}'"""
+
+VALID = "(SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM bench_lines)"
+PARTS = {
+    "read_csv lines, numbered (count)": """
         SELECT count(*) FROM (SELECT row_number() OVER () AS n, line FROM read_csv($path,
             columns = {'line': 'VARCHAR'}, delim = E'\\x1f', quote = '', escape = '', header = false,
-            auto_detect = false, strict_mode = false, max_line_size = 1000000000, ignore_errors = true))""",
-    "json_transform over staged_lines (count)": """
-        SELECT count(r.id) FROM (SELECT json_transform(raw, '{"id": "VARCHAR", "created": "BIGINT",
-            "model": "VARCHAR", "usage": {"prompt_tokens": "BIGINT"}, "metadata": "JSON"}') AS r
-            FROM staged_lines WHERE json_valid(raw))""",
-    "json_transform of the reader's full structure over staged_lines (count)": """
-        SELECT count(r.id) FROM (SELECT json_transform(CASE WHEN json_valid(raw) THEN raw END, '{
-            "id": "VARCHAR", "created": "BIGINT", "model": "VARCHAR",
-            "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
-                      "prompt_tokens_details": {"cached_tokens": "BIGINT"},
-                      "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
-                      "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"},
-            "metadata": "JSON"}') AS r FROM staged_lines)""",
-    "md5(raw) over staged_lines (count)": """
-        SELECT count(DISTINCT md5(raw)) FROM staged_lines""",
-    "json_valid + json_type over staged_lines (count)": """
-        SELECT count(*) FILTER (WHERE json_type(CASE WHEN json_valid(raw) THEN raw END) = 'OBJECT')
-        FROM staged_lines""",
-    "json_valid only over staged_lines (count)": """
-        SELECT count(*) FILTER (WHERE json_valid(raw)) FROM staged_lines""",
-    "json_extract_string(raw, 13 attribution paths) over staged_lines (count)": """
+            auto_detect = false, strict_mode = false, max_line_size = 8000000, ignore_errors = true))""",
+    "blank test trim(raw) <> ''": "SELECT count(*) FROM bench_lines WHERE trim(raw) <> ''",
+    "blank test NOT regexp_full_match(raw, '\\s*')":
+        "SELECT count(*) FROM bench_lines WHERE NOT regexp_full_match(raw, '\\s*')",
+    "json_valid": "SELECT count(*) FILTER (WHERE json_valid(raw)) FROM bench_lines",
+    "json_valid + json_type": f"SELECT count(*) FILTER (WHERE json_type(raw) = 'OBJECT') FROM {VALID}",
+    "json_transform guarded by json_valid":
+        f"SELECT count(json_transform(CASE WHEN json_valid(raw) THEN raw END, {CHAT_STRUCTURE}).id) FROM bench_lines",
+    "try(json_transform) (bad lines spread through the file)":
+        f"SELECT count(try(json_transform(raw, {CHAT_STRUCTURE})).id) FROM bench_lines",
+    "json_extract_string(raw, 13 default attribution paths)": f"""
         SELECT count(found[1]) FROM (SELECT json_extract_string(raw, ['$.metadata.tenant',
             '$.request.metadata.tenant', '$.team_id', '$.metadata.feature', '$.request.metadata.feature',
             '$.metadata.environment', '$.request.metadata.environment', '$.user', '$.request.user',
             '$.end_user', '$.metadata.project', '$.request.metadata.project', '$.project_id']) AS found
-            FROM (SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM staged_lines))""",
-    "json_extract_string(raw, '$.metadata.tenant') over staged_lines (count)": """
-        SELECT count(json_extract_string(raw, '$.metadata.tenant'))
-        FROM (SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM staged_lines)""",
-    "coalesce(json id, md5(raw)) over staged_lines (count)": """
-        SELECT count(DISTINCT coalesce(raw->>'id', md5(raw)))
-        FROM (SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM staged_lines)""",
-    "raw->>'id' over staged_lines (count)": """
-        SELECT count(DISTINCT raw->>'id')
-        FROM (SELECT CASE WHEN json_valid(raw) THEN raw END AS raw FROM staged_lines)""",
-    "read_json explicit columns, ignore_errors (count)": f"""
+            FROM {VALID})""",
+    "md5(raw)": "SELECT count(DISTINCT md5(raw)) FROM bench_lines",
+    "read_json, explicit columns (count)": f"""
         SELECT count(*) FROM read_json($path, format = 'newline_delimited', ignore_errors = true,
             columns = {READ_JSON_COLUMNS})""",
-    "read_json explicit columns + metadata fields (count)": f"""
-        SELECT count(metadata->>'tenant'), count(metadata->>'feature'), count(metadata->>'environment')
+    "read_json, explicit columns, metadata fields used": f"""
+        SELECT count(metadata->>'tenant'), count(metadata->>'feature'), count(id), sum(usage.prompt_tokens)
         FROM read_json($path, format = 'newline_delimited', ignore_errors = true, columns = {READ_JSON_COLUMNS})""",
-    "anti-join of staged ids against usage (count)": """
-        SELECT count(*) FROM staged s ANTI JOIN usage u ON u.request_id = s.request_id""",
-    "QUALIFY row_number() dedupe of staged (count)": """
-        SELECT count(*) FROM (SELECT * FROM staged WHERE reason IS NULL
-            QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY source_line) = 1)""",
-    "arg_min dedupe of staged ids (count)": """
-        SELECT count(*) FROM (SELECT request_id, min(source_line) FROM staged WHERE reason IS NULL
-            GROUP BY request_id)""",
 }
 
 
-def alternatives(path: Path, store: Path, timer: Timer) -> None:
+def profile_parts(path: Path, timer: Timer) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(READ_LINES, {"path": str(path)})
+    for name, sql in PARTS.items():
+        with timer.step(name):
+            con.execute(sql, {"path": str(path)} if "$path" in sql else {}).fetchall()
+    con.close()
+
+
+# One textual change each to the composed stage_usage statement: (anchor, replacement) pairs.
+VARIANTS = {
+    "json_valid guard instead of try()": [
+        ("SELECT source_line, raw,\n        try(json_transform(raw, '",
+         "SELECT source_line, raw, json_valid(raw) AS is_json,\n        json_transform(CASE WHEN json_valid(raw) THEN raw END, '"),
+        ('"metadata": "JSON"}\')) AS r', '"metadata": "JSON"}\') AS r'),
+        ("WHEN r IS NULL THEN 'not JSON'", "WHEN NOT is_json THEN 'not JSON'"),
+    ],
+}
+
+
+def apply_variant(sql: str, changes: list[tuple[str, str]]) -> str | None:
+    for anchor, replacement in changes:
+        if sql.count(anchor) != 1:
+            return None
+        sql = sql.replace(anchor, replacement)
+    return sql
+
+
+def profile_variants(path: Path, store: Path, timer: Timer, rounds: int) -> dict:
+    """The library's stage_usage vs each variant, interleaved, in a transaction, same output."""
+    from analyzer import ingest
+    from analyzer.config import Config
+    from analyzer.readers import detect_reader, read_sample
+    from analyzer.sqlfiles import compose
+    from analyzer.staging import UNREADABLE_MARK, stage_file
     from analyzer.store import open_store
 
+    sample = read_sample(path)
+    reader = detect_reader(sample, path)
+    config = Config()
+    extra = reader.params(config) if getattr(reader, "params", None) else {}
+    params = dict(ingest.attribution_params(config, reader), mode=None, default_mode=reader.mode,
+                  provider=reader.provider, mark=UNREADABLE_MARK, default_time=None, **extra)
+    today = compose("stage_usage", reader=reader.query_for(sample))
+    variants = {}
+    for name, changes in VARIANTS.items():
+        changed = apply_variant(today, changes)
+        if changed is None:
+            print(f"  skipped {name!r}: its anchor text is not in today's query")
+            continue
+        variants[name] = changed.replace("CREATE OR REPLACE TEMP TABLE staged AS",
+                                         "CREATE OR REPLACE TEMP TABLE staged_variant AS", 1)
+    result: dict = {"rounds": rounds, "today": [], "variants": {name: [] for name in variants}, "same_rows": {}}
     with open_store(store) as con:
-        # staged_lines / staged are temp tables of the replay's connection: rebuild them here.
-        from analyzer import staging
-        from analyzer.config import Config
-        from analyzer.ingest import attribution_params
-        from analyzer.readers import detect_reader, read_sample
-        from analyzer.sqlfiles import compose, query
-
-        reader = detect_reader(read_sample(path), path)
-        con.execute(query("stage_lines"), {"path": str(path), "compression": "none"})
-        con.execute(query("stage_records_from_lines"))
-        con.execute(compose("stage_usage", reader=reader.query), dict(
-            attribution_params(Config()), mode=None, default_mode=reader.mode, provider=reader.provider,
-            mark=staging.UNREADABLE_MARK))
-        for name, sql in ALTERNATIVES.items():
-            with timer.step(name):
-                con.execute(sql, {"path": str(path)} if "$path" in sql else {}).fetchall()
+        for _ in range(rounds):
+            con.execute("BEGIN TRANSACTION")
+            stage_file(con, path, reader, sample)
+            with timer.step("today: stage_usage"):
+                con.execute(today, params)
+            result["today"].append(timer.steps[-1][1])
+            for name, sql in variants.items():
+                stage_file(con, path, reader, sample)
+                with timer.step(f"variant: {name}"):
+                    con.execute(sql, params)
+                result["variants"][name].append(timer.steps[-1][1])
+                result["same_rows"][name] = all(con.execute(q).fetchall()[0][0] == 0 for q in (
+                    "SELECT count(*) FROM (SELECT * FROM staged EXCEPT ALL SELECT * FROM staged_variant)",
+                    "SELECT count(*) FROM (SELECT * FROM staged_variant EXCEPT ALL SELECT * FROM staged)"))
+            con.execute("ROLLBACK")
+    medians = {"today": statistics.median(result["today"])}
+    medians |= {name: statistics.median(runs) for name, runs in result["variants"].items()}
+    result["medians"] = medians
+    print(f"  medians of {rounds}: " + ", ".join(f"{k} {v:.3f} s" for k, v in medians.items()))
+    print(f"  same rows as today: {result['same_rows']}")
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file", type=Path, help="an OpenAI chat JSONL file (benchmarks/generate.py)")
     parser.add_argument("--rates", type=Path, help="rate card to load first")
-    parser.add_argument("--json", type=Path, help="also write the step timings here")
+    parser.add_argument("--json", type=Path, help="also write the timings here")
+    parser.add_argument("--skip-parts", action="store_true", help="skip the single-expression timings")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the variants (0: skip)")
     args = parser.parse_args(argv)
+    out: dict = {"file": str(args.file)}
     with tempfile.TemporaryDirectory(prefix="llm-spend-profile-") as tmp:
-        store = Path(tmp) / "profile.duckdb"
-        print(f"ingest steps, {args.file} into a fresh store:")
+        print(f"steps of Ingest.run, {args.file} into a fresh store:")
         steps = Timer()
-        began = time.perf_counter()
-        replay_ingest(args.file, args.rates, store, steps)
-        total = time.perf_counter() - began
-        print(f"  {total:8.3f} s  total (peak RSS so far {peak_rss_mb():,.0f} MB)")
-        print("alternatives and parts, same file:")
-        others = Timer()
-        alternatives(args.file, store, others)
+        out["run"] = profile_steps(args.file, args.rates, Path(tmp) / "profile.duckdb", steps)
+        out["steps"] = steps.steps
+        if not args.skip_parts:
+            print("parts, over the same lines:")
+            parts = Timer()
+            profile_parts(args.file, parts)
+            out["parts"] = parts.steps
+        if args.rounds:
+            print("variants of stage_usage, same file:")
+            out["variants"] = profile_variants(args.file, Path(tmp) / "variants.duckdb", Timer(), args.rounds)
     if args.json:
-        args.json.write_text(json.dumps({"file": str(args.file), "ingest_steps": steps.steps, "total": total,
-                                         "alternatives": others.steps}, indent=2))
+        args.json.write_text(json.dumps(out, indent=2))
     return 0
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":
