@@ -34,7 +34,8 @@ class Context:
         the batch discount the pricing views read, so later reports price batch the same way."""
         from analyzer.store import open_store, sync_settings
 
-        with open_store(self.db, read_only=read_only, wait=wait) as con:
+        with open_store(self.db, read_only=read_only, wait=wait,
+                        extra={"memory_limit": self.config.memory_limit}) as con:
             if not read_only and self.config.source is not None:
                 sync_settings(con, {"batch_discount": str(self.config.batch_discount)})
             yield con
@@ -286,7 +287,7 @@ def report(obj: Context, by_text: str, period: str, month: str | None, since: da
     by = parse_by(by_text)
     flt = make_filter(month, since.date() if since else None, until.date() if until else None, tenant)
     with obj.open(read_only=True) as con:
-        result = build_report(con, by, period, flt, breakdowns=(fmt == "html"))
+        result = build_report(con, by, period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"))
     write_output(render_report(result, fmt), output)
 
 

@@ -24,6 +24,7 @@ tenant map applies when no tenant path finds a value; it is a MAP parameter of s
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -63,6 +64,10 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+DEFAULT_MEMORY_LIMIT = "512MB"
+_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Config:
     db: Path | None = None
@@ -73,6 +78,9 @@ class Config:
     tenant_keys: tuple[str, ...] = DEFAULT_TENANT_KEYS
     tenant_names: dict[str, str] = field(default_factory=dict)  # id (API key, project) -> tenant
     columns: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(TABLE_COLUMNS))
+    # DuckDB's memory limit: past it, large ingests spill to a temp folder next to the store
+    # instead of growing (a 10M-line file would otherwise take several GB).
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
 
 def json_path(spec: str) -> str:
@@ -125,7 +133,14 @@ def _parse(data: dict, path: Path) -> Config:
         tenant_keys=tenant_keys,
         tenant_names=tenant_names,
         columns=_columns(data.get("columns", {}), path),
+        memory_limit=_memory_limit(data.get("store", {}).get("memory_limit", DEFAULT_MEMORY_LIMIT), path),
     )
+
+
+def _memory_limit(value, path: Path) -> str:
+    if not isinstance(value, str) or not _MEMORY.match(value.strip()):
+        raise BadInput(f"config file {path}: store.memory_limit must look like '512MB' or '2GB'")
+    return value.strip()
 
 
 def _paths(value, where: str, path: Path) -> tuple[str, ...]:

@@ -106,14 +106,14 @@ def spend_rows(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: 
 
 
 def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter,
-                 breakdowns: bool = False) -> Report:
-    """Rows, totals and unpriced usage for one report; with breakdowns, one table per dimension."""
+                 breakdowns: bool = False, totals: bool = True) -> Report:
+    """Rows, and (with `totals`) totals and unpriced usage for one report; with breakdowns, one
+    table per dimension. CSV and table outputs print only the rows: they skip the extra scans."""
     rows = spend_rows(con, by, period, flt)
-    totals = first_row(con, "spend_totals", flt.params)
     report = Report(
         by=by, period=period, filter=flt, rows=rows,
-        totals=totals,
-        unpriced=_frame(con, "spend_unpriced", flt.params),
+        totals=first_row(con, "spend_totals", flt.params) if totals else {},
+        unpriced=_frame(con, "spend_unpriced", flt.params) if totals else pl.DataFrame(),
         currency=scalar(con, "get_setting", {"key": "currency"}) or "USD",
     )
     if breakdowns:

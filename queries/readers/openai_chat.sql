@@ -6,23 +6,27 @@
 -- reasoning at usage.completion_tokens_details.reasoning_tokens, else usage.reasoning_tokens.
 -- Identity: the response id, else a hash of the record. Time: `created`, Unix seconds (or ms;
 -- 0 is no time); the API never writes text there, so ISO 8601 is not looked for (hot path).
-WITH parsed AS (
-    -- try(): text that is not JSON gives NULL instead of an error (one parse for valid lines)
-    SELECT source_line, raw,
-        try(json_transform(raw, '{
+WITH checked AS (
+    SELECT source_line, raw, json_valid(raw) AS is_json FROM staged_records
+),
+parsed AS (
+    -- Invalid JSON is nulled before json_transform sees it (one parse for valid lines; try()
+    -- would fall back to row-by-row evaluation for every vector holding a bad line).
+    SELECT source_line, raw, is_json,
+        json_transform(CASE WHEN is_json THEN raw END, '{
             "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
             "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
                       "prompt_tokens_details": {"cached_tokens": "BIGINT"},
                       "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
                       "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"},
-            "metadata": "JSON"}')) AS r
-    FROM staged_records
+            "metadata": "JSON"}') AS r
+    FROM checked
 )
 SELECT
     source_line,
     raw,
     CASE
-        WHEN r IS NULL THEN 'not JSON'
+        WHEN NOT is_json THEN 'not JSON'
         WHEN r.usage IS NULL OR (r.usage.prompt_tokens IS NULL AND r.usage.completion_tokens IS NULL) THEN
             -- an array or scalar transforms to an empty struct: tell it apart only here (rare)
             CASE WHEN json_type(raw) <> 'OBJECT' THEN 'not a JSON object' ELSE 'no usage' END
