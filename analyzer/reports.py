@@ -7,10 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import duckdb
-import polars as pl
 
 from analyzer.errors import UsageError
-from analyzer.sqlfiles import arrow, first_row, query, scalar
+from analyzer.sqlfiles import first_row, records, scalar
 
 DIMENSIONS = ("tenant", "feature", "environment", "model", "mode", "provider", "user_id", "project")
 PERIODS = ("month", "week", "day", "total")
@@ -47,11 +46,11 @@ class Report:
     by: list[str]
     period: str
     filter: ReportFilter
-    rows: pl.DataFrame
+    rows: list[dict]  # report results are small (one row per group): plain rows, no dataframe
     totals: dict
-    unpriced: pl.DataFrame
+    unpriced: list[dict]
     currency: str = "USD"
-    breakdowns: dict[str, pl.DataFrame] = field(default_factory=dict)
+    breakdowns: dict[str, list[dict]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -93,16 +92,13 @@ def parse_by(text: str) -> list[str]:
     return by
 
 
-def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
-    return pl.from_arrow(arrow(con, name, params))
-
-
-def spend_rows(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter) -> pl.DataFrame:
+def spend_rows(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter) -> list[dict]:
     """The report's rows: period, the --by columns in order, then the measures."""
     if period not in PERIODS:
         raise UsageError(f"--period {period!r}: one of {', '.join(PERIODS)}")
-    frame = _frame(con, "spend_report", {"by": by or ["__none__"], "period": period, **flt.params})
-    return frame.select(["period", *by, *MEASURES])
+    columns = ["period", *by, *MEASURES]
+    rows = records(con, "spend_report", {"by": by or ["__none__"], "period": period, **flt.params})
+    return [{name: row[name] for name in columns} for row in rows]
 
 
 def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter,
@@ -113,13 +109,14 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
     report = Report(
         by=by, period=period, filter=flt, rows=rows,
         totals=first_row(con, "spend_totals", flt.params) if totals else {},
-        unpriced=_frame(con, "spend_unpriced", flt.params) if totals else pl.DataFrame(),
+        unpriced=records(con, "spend_unpriced", flt.params) if totals else [],
         currency=scalar(con, "get_setting", {"key": "currency"}) or "USD",
     )
     if breakdowns:
         report.breakdowns["period"] = spend_rows(con, [], period, flt)
         for dim in by:
-            report.breakdowns[dim] = spend_rows(con, [dim], "total", flt).drop("period")
+            report.breakdowns[dim] = [{k: v for k, v in row.items() if k != "period"}
+                                      for row in spend_rows(con, [dim], "total", flt)]
     return report
 
 
@@ -132,7 +129,7 @@ def render_report(report: Report, fmt: str, generated_at: datetime | None = None
     from analyzer import render
 
     columns = report.columns
-    rows = report.rows.select(columns).rows()
+    rows = [tuple(row[name] for name in columns) for row in report.rows]
     if fmt == "csv":
         return render.to_csv(columns, rows)
     if fmt == "table":
@@ -144,18 +141,18 @@ def render_report(report: Report, fmt: str, generated_at: datetime | None = None
             "filter": report.filter.params,
             "currency": report.currency,
             "totals": report.totals,
-            "rows": [dict(zip(columns, row)) for row in rows],
-            "unpriced": report.unpriced.to_dicts(),
+            "rows": report.rows,
+            "unpriced": report.unpriced,
         })
     if fmt == "html":
         return render.render_template(
             "report.html",
             report=report,
             columns=columns,
-            rows=[dict(zip(columns, row)) for row in rows],
-            by_period=report.breakdowns["period"].to_dicts() if "period" in report.breakdowns else [],
-            breakdowns={dim: frame.to_dicts() for dim, frame in report.breakdowns.items() if dim != "period"},
-            unpriced=report.unpriced.to_dicts(),
+            rows=report.rows,
+            by_period=report.breakdowns.get("period", []),
+            breakdowns={dim: rows for dim, rows in report.breakdowns.items() if dim != "period"},
+            unpriced=report.unpriced,
             generated_at=(generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         )
     raise UsageError(f"--format {fmt!r}: one of table, csv, json, html")

@@ -88,3 +88,10 @@ def scalar(con, name: str, params: dict | None = None):
     """The single value of a one-row, one-column named query (None when it has no row)."""
     rows = con.execute(query(name), params or {}).fetchall()
     return rows[0][0] if rows else None
+
+
+def records(con, name: str, params: dict | None = None) -> list[dict]:
+    """Every row of a named query as a dict (for small results: reports, listings)."""
+    result = con.execute(query(name), params or {})
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row)) for row in result.fetchall()]
