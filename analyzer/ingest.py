@@ -20,6 +20,7 @@ from typing import Callable, Iterable
 
 import duckdb
 
+from analyzer import fastpath
 from analyzer.config import ATTRIBUTES, Config
 from analyzer.errors import BadInput, GuardRailTripped, UsageError
 from analyzer.readers import Reader, Sample, detect_reader, read_sample, reader_named
@@ -238,7 +239,9 @@ class Ingest:
         params = dict(attribution_params(self.config, reader), mode=self.mode, default_mode=reader.mode,
                       provider=reader.provider, mark=UNREADABLE_MARK, default_time=self.default_time, **extra)
         layout = stage_file(con, path, reader, sample, scan)
-        con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
+        if not (fastpath.applies(reader, sample, layout, scan, params)
+                and fastpath.stage_usage_fast(con, path, reader, sample, scan, params)):
+            con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
         if unreadable_lines_met(con, layout):  # not UTF-8 somewhere: number the lines exactly
             stage_file(con, path, reader, sample, scan, True)
             con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)

@@ -49,6 +49,7 @@ class FileScan:
 
     digest: str
     simple_lines: bool
+    lines: int | None = None  # lines in the (decompressed) text; None when not counted
 
 
 def scan_file(path: Path) -> FileScan:
@@ -57,6 +58,7 @@ def scan_file(path: Path) -> FileScan:
     reads what it can)."""
     hasher = hashlib.sha256()
     state = _LineState()
+    counter = _LineCounter()
     gz = is_gzip(path)
     inflater = zlib.decompressobj(wbits=31) if gz else None
     with open(path, "rb") as handle:
@@ -66,18 +68,40 @@ def scan_file(path: Path) -> FileScan:
                 continue
             if inflater is None:
                 state.feed(chunk)
+                counter.feed(chunk)
                 continue
             try:
-                state.feed(inflater.decompress(chunk))
+                text = inflater.decompress(chunk)
+                state.feed(text)
+                counter.feed(text)
                 while inflater.eof and inflater.unused_data:  # concatenated gzip members
                     rest = inflater.unused_data
                     inflater = zlib.decompressobj(wbits=31)
-                    state.feed(inflater.decompress(rest))
+                    text = inflater.decompress(rest)
+                    state.feed(text)
+                    counter.feed(text)
             except zlib.error:
                 state.simple = False
     if inflater is not None and not inflater.eof:
         state.simple = False  # cut short: the exact path records where it ends
-    return FileScan("sha256:" + hasher.hexdigest(), state.done())
+    simple = state.done()
+    return FileScan("sha256:" + hasher.hexdigest(), simple, counter.lines if simple else None)
+
+
+class _LineCounter:
+    """Lines of a text: LF count, plus a last line without LF."""
+
+    def __init__(self):
+        self.newlines, self.last = 0, b"\n"
+
+    def feed(self, chunk: bytes) -> None:
+        if chunk:
+            self.newlines += chunk.count(b"\n")
+            self.last = chunk[-1:]
+
+    @property
+    def lines(self) -> int:
+        return self.newlines + (0 if self.last == b"\n" else 1)
 
 
 class _LineState:

@@ -1,0 +1,69 @@
+"""Fast path for the file the tool meets most: plain OpenAI chat JSONL.
+
+DuckDB's `read_json` parses in parallel, but gives no line numbers; the general path numbers raw
+lines first and so parses on one thread. Here the parse comes first and a row_number over the
+parsed rows gives the line, which is only right when every line gave one row: the row count
+must equal the line count that staging.scan_file took (blank lines and exotic lines make them
+differ, and the file then takes the general path). Rows that are not plainly priceable, and rows
+the common checks reject, are read again from their raw lines by the general reader, so reasons,
+hashes and reject text do not depend on the path taken.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from analyzer.readers import Reader, Sample
+from analyzer.sqlfiles import compose, query, scalar
+from analyzer.staging import FileScan, is_gzip
+
+FAST_READERS = ("openai-chat", "together-chat", "vllm-chat")
+# Top-level keys kept as JSON for attribution; a configured path starting elsewhere disables the path.
+ROOTS = ("metadata", "request", "user", "team_id", "end_user", "project_id", "api_key_id")
+COLUMNS = {
+    "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
+    "usage": "STRUCT(prompt_tokens BIGINT, completion_tokens BIGINT, "
+             "prompt_tokens_details STRUCT(cached_tokens BIGINT), "
+             "completion_tokens_details STRUCT(reasoning_tokens BIGINT), "
+             "cached_tokens BIGINT, reasoning_tokens BIGINT)",
+    "metadata": "JSON", "request": "JSON", "user": "VARCHAR", "team_id": "VARCHAR",
+    "end_user": "VARCHAR", "project_id": "VARCHAR", "api_key_id": "VARCHAR",
+}
+
+
+def path_root(path: str) -> str:
+    """`$.metadata.tenant` -> metadata; `$."a b".c` -> a b."""
+    rest = path[2:] if path.startswith("$.") else ""
+    if rest.startswith('"'):
+        return rest[1:].split('"', 1)[0]
+    return rest.split(".", 1)[0].split("[", 1)[0]
+
+
+def applies(reader: Reader, sample: Sample, layout: str, scan: FileScan | None, params: dict) -> bool:
+    """Plain chat JSONL (not a stream), a counted simple file, attribution within ROOTS."""
+    return (reader.name in FAST_READERS and layout == "lines" and not sample.streamed
+            and scan is not None and scan.simple_lines and scan.lines is not None
+            and all(path_root(p) in ROOTS for p in params["paths"] if p != "$.__none__"))
+
+
+def stage_usage_fast(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sample: Sample,
+                     scan: FileScan, params: dict) -> bool:
+    """Build `staged` through the fast path; False (nothing staged) when the row count says the
+    lines are not one row each, and the caller takes the general path."""
+    con.execute(query("parse_openai_chat_fast"), {
+        "path": str(path), "columns": COLUMNS, "compression": "gzip" if is_gzip(path) else "none"})
+    if scalar(con, "count_fast_parsed") != scan.lines:
+        return False
+    con.execute(compose("stage_usage", reader="normalise_openai_chat_fast"), params)
+    con.execute(query("fast_lines_needing_raw"))
+    con.execute(query("keep_fast_rows"))
+    if scalar(con, "count_fast_raw_lines"):
+        con.execute(query("stage_records_for_raw_lines"))
+        con.execute(query("stage_objects"))
+        con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
+        con.execute(query("merge_fast_rows"))
+    else:
+        con.execute(query("use_fast_rows"))
+    return True

@@ -1,0 +1,66 @@
+-- name: parse_openai_chat_fast
+-- Fast path for plain OpenAI chat JSONL (analyzer/fastpath.py): DuckDB's own parallel JSON
+-- reader with explicit columns parses the file, a row_number over the parsed rows numbers them.
+-- With ignore_errors every line gives exactly one row (an unreadable line a NULL row), so the
+-- number is the line number when the row count equals the file's line count (checked after).
+-- Besides the usage fields, the top-level keys attribution paths start from are kept as JSON.
+CREATE OR REPLACE TEMP TABLE fast_parsed AS
+SELECT row_number() OVER () AS source_line, *
+FROM read_json($path, format = 'newline_delimited', ignore_errors = true, columns = $columns,
+               compression = $compression, maximum_object_size = 8000000);
+
+-- name: count_fast_parsed
+SELECT count(*) FROM fast_parsed;
+
+-- name: normalise_openai_chat_fast
+-- The parsed rows the fast path prices as they are: an id and usage tokens. Everything else (a
+-- line that did not parse, no usage, no id) is left to normalise_openai_chat on the raw line, so
+-- reasons, hashes and raw text are the same whichever path read the file. doc is built from the
+-- top-level keys kept, for the attribution paths (all of which start from one of them).
+SELECT
+    source_line,
+    CAST(NULL AS VARCHAR) AS raw,
+    CAST(NULL AS VARCHAR) AS reason,
+    id AS request_id,
+    spend_epoch(created) AS ts,
+    model,
+    $default_mode AS mode,
+    $provider AS provider,
+    CAST(1 AS BIGINT) AS requests,
+    coalesce(usage.prompt_tokens, 0) AS input_tokens,
+    coalesce(usage.prompt_tokens_details.cached_tokens, usage.cached_tokens, 0) AS cached_input_tokens,
+    CAST(0 AS BIGINT) AS cache_write_tokens,
+    coalesce(usage.completion_tokens, 0) AS output_tokens,
+    coalesce(usage.completion_tokens_details.reasoning_tokens, usage.reasoning_tokens, 0) AS reasoning_tokens,
+    json_object('metadata', metadata, 'request', request, 'user', "user", 'team_id', team_id,
+                'end_user', end_user, 'project_id', project_id, 'api_key_id', api_key_id) AS doc,
+    metadata AS attributes
+FROM fast_parsed
+WHERE id IS NOT NULL AND (usage.prompt_tokens IS NOT NULL OR usage.completion_tokens IS NOT NULL)
+
+-- name: fast_lines_needing_raw
+-- Lines the fast path hands to the raw-line reader: not parsed as priced rows above, or rejected
+-- by the common checks (their reject needs the raw text).
+CREATE OR REPLACE TEMP TABLE fast_raw_lines AS
+SELECT source_line FROM fast_parsed
+WHERE id IS NULL OR (usage.prompt_tokens IS NULL AND usage.completion_tokens IS NULL)
+UNION ALL
+SELECT source_line FROM staged WHERE reason IS NOT NULL;
+
+-- name: count_fast_raw_lines
+SELECT count(*) FROM fast_raw_lines;
+
+-- name: keep_fast_rows
+-- The fast rows that stay (rejects are redone from their raw line).
+CREATE OR REPLACE TEMP TABLE staged_fast AS SELECT * FROM staged WHERE reason IS NULL;
+
+-- name: stage_records_for_raw_lines
+CREATE OR REPLACE TEMP VIEW staged_records AS
+SELECT source_line, raw FROM staged_lines
+WHERE source_line IN (SELECT source_line FROM fast_raw_lines);
+
+-- name: merge_fast_rows
+INSERT INTO staged SELECT * FROM staged_fast;
+
+-- name: use_fast_rows
+CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM staged_fast;
