@@ -56,14 +56,16 @@ def stage_usage_fast(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader,
         "path": str(path), "columns": COLUMNS, "compression": "gzip" if is_gzip(path) else "none"})
     if scalar(con, "count_fast_parsed") != scan.lines:
         return False
-    con.execute(compose("stage_usage", reader="normalise_openai_chat_fast"), params)
-    con.execute(query("fast_lines_needing_raw"))
-    con.execute(query("keep_fast_rows"))
+    first_rowid = scalar(con, "first_fast_rowid")
+    con.execute(compose("stage_usage", reader="normalise_openai_chat_fast"), dict(params, first_rowid=first_rowid))
+    con.execute(query("set_aside_fast_rows"))
+    con.execute(query("fast_lines_needing_raw"), {"first_rowid": first_rowid})
     if scalar(con, "count_fast_raw_lines"):
+        con.execute(query("drop_fast_rejects"))
         con.execute(query("stage_records_for_raw_lines"))
         con.execute(query("stage_objects"))
         con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
-        con.execute(query("merge_fast_rows"))
+        con.execute(query("merge_raw_rows"))
     else:
         con.execute(query("use_fast_rows"))
     return True

@@ -1,16 +1,20 @@
 -- name: parse_openai_chat_fast
 -- Fast path for plain OpenAI chat JSONL (analyzer/fastpath.py): DuckDB's own parallel JSON
--- reader with explicit columns parses the file, a row_number over the parsed rows numbers them.
--- With ignore_errors every line gives exactly one row (an unreadable line a NULL row), so the
--- number is the line number when the row count equals the file's line count (checked after).
--- Besides the usage fields, the top-level keys attribution paths start from are kept as JSON.
+-- reader with explicit columns parses the file into a temp table; insertion order is preserved,
+-- so rowid - $first_rowid + 1 is the row's position (temp tables number rowids from an offset). With ignore_errors every line gives exactly one row (an
+-- unreadable line a NULL row), so the position is the line number when the row count equals
+-- the file's line count (checked after). Besides the usage fields, the top-level keys the
+-- attribution paths start from are kept as JSON.
 CREATE OR REPLACE TEMP TABLE fast_parsed AS
-SELECT row_number() OVER () AS source_line, *
+SELECT *
 FROM read_json($path, format = 'newline_delimited', ignore_errors = true, columns = $columns,
                compression = $compression, maximum_object_size = 8000000);
 
 -- name: count_fast_parsed
 SELECT count(*) FROM fast_parsed;
+
+-- name: first_fast_rowid
+SELECT min(rowid) FROM fast_parsed;
 
 -- name: normalise_openai_chat_fast
 -- The parsed rows the fast path prices as they are: an id and usage tokens. Everything else (a
@@ -18,7 +22,7 @@ SELECT count(*) FROM fast_parsed;
 -- reasons, hashes and raw text are the same whichever path read the file. doc is built from the
 -- top-level keys kept, for the attribution paths (all of which start from one of them).
 SELECT
-    source_line,
+    rowid - $first_rowid + 1 AS source_line,
     CAST(NULL AS VARCHAR) AS raw,
     CAST(NULL AS VARCHAR) AS reason,
     id AS request_id,
@@ -42,25 +46,32 @@ WHERE id IS NOT NULL AND (usage.prompt_tokens IS NOT NULL OR usage.completion_to
 -- Lines the fast path hands to the raw-line reader: not parsed as priced rows above, or rejected
 -- by the common checks (their reject needs the raw text).
 CREATE OR REPLACE TEMP TABLE fast_raw_lines AS
-SELECT source_line FROM fast_parsed
+SELECT rowid - $first_rowid + 1 AS source_line FROM fast_parsed
 WHERE id IS NULL OR (usage.prompt_tokens IS NULL AND usage.completion_tokens IS NULL)
 UNION ALL
-SELECT source_line FROM staged WHERE reason IS NOT NULL;
+SELECT source_line FROM staged_fast WHERE reason IS NOT NULL;
 
 -- name: count_fast_raw_lines
 SELECT count(*) FROM fast_raw_lines;
 
--- name: keep_fast_rows
--- The fast rows that stay (rejects are redone from their raw line).
-CREATE OR REPLACE TEMP TABLE staged_fast AS SELECT * FROM staged WHERE reason IS NULL;
+-- name: set_aside_fast_rows
+DROP TABLE IF EXISTS staged_fast;
+ALTER TABLE staged RENAME TO staged_fast;
+
+-- name: drop_fast_rejects
+-- Rejects are redone from their raw line.
+DELETE FROM staged_fast WHERE reason IS NOT NULL;
 
 -- name: stage_records_for_raw_lines
 CREATE OR REPLACE TEMP VIEW staged_records AS
 SELECT source_line, raw FROM staged_lines
 WHERE source_line IN (SELECT source_line FROM fast_raw_lines);
 
--- name: merge_fast_rows
-INSERT INTO staged SELECT * FROM staged_fast;
+-- name: merge_raw_rows
+-- The few rows read again from their raw lines join the fast rows, which become `staged`.
+INSERT INTO staged_fast SELECT * FROM staged;
+DROP TABLE staged;
+ALTER TABLE staged_fast RENAME TO staged;
 
 -- name: use_fast_rows
-CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM staged_fast;
+ALTER TABLE staged_fast RENAME TO staged;
