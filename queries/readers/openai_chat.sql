@@ -1,6 +1,6 @@
 -- name: normalise_openai_chat
 -- OpenAI Chat Completions records (one JSON object per line, or the elements of a JSON
--- document) to canonical columns; also together.ai and vLLM responses (same shape).
+-- document) to canonical columns; also together.ai, vLLM and SGLang responses (same shape).
 -- prompt_tokens includes cached tokens; completion_tokens includes reasoning tokens. Cached
 -- tokens at usage.prompt_tokens_details.cached_tokens, else usage.cached_tokens (together.ai);
 -- reasoning at usage.completion_tokens_details.reasoning_tokens, else usage.reasoning_tokens.
@@ -42,8 +42,12 @@ SELECT
     CAST(0 AS BIGINT) AS cache_write_tokens,
     coalesce(r.usage.completion_tokens, 0) AS output_tokens,
     coalesce(r.usage.completion_tokens_details.reasoning_tokens, r.usage.reasoning_tokens, 0) AS reasoning_tokens,
-    raw AS doc,
-    r.metadata AS attributes
+    -- SGLang's top-level `metadata` is engine info (weight_version), not user tags: neither
+    -- attribution nor attributes.
+    CASE WHEN $provider = 'sglang'
+         THEN CAST(json_merge_patch(CASE WHEN is_json THEN raw END, '{"metadata": null}') AS VARCHAR)
+         ELSE raw END AS doc,
+    CASE WHEN $provider = 'sglang' THEN NULL ELSE r.metadata END AS attributes
 FROM parsed
 
 -- name: normalise_openai_chat_stream
