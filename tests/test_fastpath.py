@@ -27,6 +27,9 @@ TRICKY = [
      "usage": {"prompt_tokens": 1, "completion_tokens": 1}},
     chat_record("late", created=99_999_999_999),
     chat_record("ünïcödé", metadata={"tenant": "zürich"}),
+    {"id": "huge", "created": 1767225600, "model": "m", "usage": {"prompt_tokens": 1e30, "completion_tokens": 5}},
+    {"id": "text", "created": 1767225600, "model": "m", "usage": {"prompt_tokens": "many", "completion_tokens": 5}},
+    {"id": "one-sided", "created": 1767225600, "model": "m", "usage": {"completion_tokens": 5}},
 ]
 
 
@@ -59,7 +62,8 @@ def test_fast_and_general_paths_store_the_same_rows(tmp_path, monkeypatch, gz):
     path = write_jsonl(tmp_path / ("t.jsonl.gz" if gz else "t.jsonl"), TRICKY, gz=gz)
     fast, slow = ingest_both(tmp_path, monkeypatch, path)
     assert fast == slow
-    assert len(fast["usage"]) == 7 and len(fast["rejects"]) == 7  # "a" twice: the first is kept
+    assert len(fast["usage"]) == 8 and len(fast["rejects"]) == 9  # "a" twice: the first is kept
+    assert [r[2] for r in fast["rejects"]][-2:] == ["bad token count", "bad token count"]
 
 
 def test_fast_and_general_paths_agree_on_the_sample(tmp_path, monkeypatch):

@@ -30,6 +30,11 @@ SELECT
         WHEN r.usage IS NULL OR (r.usage.prompt_tokens IS NULL AND r.usage.completion_tokens IS NULL) THEN
             -- an array or scalar transforms to an empty struct: tell it apart only here (rare)
             CASE WHEN json_type(raw) <> 'OBJECT' THEN 'not a JSON object' ELSE 'no usage' END
+        -- a count that is there but is no integer (text, 1e30) must not become 0
+        WHEN r.usage.prompt_tokens IS NULL OR r.usage.completion_tokens IS NULL THEN
+            CASE WHEN (r.usage.prompt_tokens IS NULL AND json_type(raw, '$.usage.prompt_tokens') <> 'NULL')
+                   OR (r.usage.completion_tokens IS NULL AND json_type(raw, '$.usage.completion_tokens') <> 'NULL')
+                 THEN 'bad token count' END
     END AS reason,
     coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
     spend_epoch(r.created) AS ts,

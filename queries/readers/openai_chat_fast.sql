@@ -17,7 +17,7 @@ SELECT count(*) FROM fast_parsed;
 SELECT min(rowid) FROM fast_parsed;
 
 -- name: normalise_openai_chat_fast
--- The parsed rows the fast path prices as they are: an id and usage tokens. Everything else (a
+-- The parsed rows the fast path prices as they are: an id and both token counts. Everything else (a
 -- line that did not parse, no usage, no id) is left to normalise_openai_chat on the raw line, so
 -- reasons, hashes and raw text are the same whichever path read the file. doc is built from the
 -- top-level keys kept, for the attribution paths (all of which start from one of them).
@@ -40,14 +40,14 @@ SELECT
                 'end_user', end_user, 'project_id', project_id, 'api_key_id', api_key_id) AS doc,
     metadata AS attributes
 FROM fast_parsed
-WHERE id IS NOT NULL AND (usage.prompt_tokens IS NOT NULL OR usage.completion_tokens IS NOT NULL)
+WHERE id IS NOT NULL AND usage.prompt_tokens IS NOT NULL AND usage.completion_tokens IS NOT NULL
 
 -- name: fast_lines_needing_raw
 -- Lines the fast path hands to the raw-line reader: not parsed as priced rows above, or rejected
 -- by the common checks (their reject needs the raw text).
 CREATE OR REPLACE TEMP TABLE fast_raw_lines AS
 SELECT rowid - $first_rowid + 1 AS source_line FROM fast_parsed
-WHERE id IS NULL OR (usage.prompt_tokens IS NULL AND usage.completion_tokens IS NULL)
+WHERE id IS NULL OR usage.prompt_tokens IS NULL OR usage.completion_tokens IS NULL
 UNION ALL
 SELECT source_line FROM staged_fast WHERE reason IS NOT NULL;
 
