@@ -106,14 +106,24 @@ INSERT INTO rejects VALUES ($source_file, NULL, $reason, NULL, $run_id);
 
 -- name: insert_new_usage
 -- Add staged rows whose request identity is new: first occurrence within the file, then an
--- anti-join against the store (no index: see migration 001).
+-- anti-join against the store (no index: see migration 001). A stored duplicate is the same
+-- record, so its time is the staged one's: only stored rows within the staged time range (one
+-- day of margin for exports that round times differently) are compared, which lets DuckDB skip
+-- the rest of a large store by its row-group time ranges.
 INSERT INTO usage
+WITH fresh AS (
+    SELECT * FROM staged WHERE reason IS NULL
+    QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY source_line) = 1
+),
+span AS (
+    SELECT min(ts) - INTERVAL 1 DAY AS first_ts, max(ts) + INTERVAL 1 DAY AS last_ts FROM fresh
+),
+stored AS (
+    SELECT u.request_id FROM usage u, span WHERE u.ts BETWEEN span.first_ts AND span.last_ts
+)
 SELECT s.request_id, s.ts, s.model, s.mode, s.provider, s.tenant, s.feature, s.environment,
        s.user_id, s.project, s.requests, s.input_tokens, s.cached_input_tokens,
        s.cache_write_tokens, s.output_tokens, s.reasoning_tokens,
        $source_file, s.source_line, s.attributes, $run_id
-FROM (
-    SELECT * FROM staged WHERE reason IS NULL
-    QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY source_line) = 1
-) s
-ANTI JOIN usage u ON u.request_id = s.request_id;
+FROM fresh s
+ANTI JOIN stored u ON u.request_id = s.request_id;
