@@ -115,8 +115,9 @@ WITH fresh AS (
     SELECT * FROM staged WHERE reason IS NULL
     QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY source_line) = 1
 ),
-span AS (
-    SELECT min(ts) - INTERVAL 1 DAY AS first_ts, max(ts) + INTERVAL 1 DAY AS last_ts FROM fresh
+span AS (  -- from staged, not fresh: a CTE read twice would be materialised
+    SELECT min(ts) - INTERVAL 1 DAY AS first_ts, max(ts) + INTERVAL 1 DAY AS last_ts
+    FROM staged WHERE reason IS NULL
 ),
 stored AS (
     SELECT u.request_id FROM usage u, span WHERE u.ts BETWEEN span.first_ts AND span.last_ts
