@@ -165,6 +165,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sampl
         else:
             con.execute(query("stage_records_from_lines"))
     con.execute(query("stage_objects"))
+    con.execute(query("stage_bucket_results"))
     return layout
 
 

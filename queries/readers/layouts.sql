@@ -152,3 +152,19 @@ WITH valid AS (
 SELECT source_line, raw, json_raw IS NOT NULL AS is_json,
        CASE WHEN json_type(json_raw) = 'OBJECT' THEN json_raw END AS object_raw
 FROM valid;
+
+-- name: stage_bucket_results
+-- Organization API pages (Usage, Costs): a record that is a bucket {start_time, end_time,
+-- results: [...]} gives one row per result, with the bucket's times; any other record is one row
+-- as it is (a bare result, or text that is no object). A view: read only by those readers.
+CREATE OR REPLACE TEMP VIEW staged_bucket_results AS
+WITH buckets AS (
+    SELECT *, json_type(object_raw, '$.results') = 'ARRAY' AS is_bucket FROM staged_objects
+)
+SELECT source_line, is_json, true AS is_object, json_extract_string(object_raw, '$.start_time') AS start_time,
+       json_extract_string(object_raw, '$.end_time') AS end_time,
+       unnest(CAST(json_extract(object_raw, '$.results[*]') AS VARCHAR[])) AS result_raw
+FROM buckets WHERE is_bucket
+UNION ALL
+SELECT source_line, is_json, object_raw IS NOT NULL, NULL, NULL, coalesce(object_raw, raw)
+FROM buckets WHERE NOT coalesce(is_bucket, false);

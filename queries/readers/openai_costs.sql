@@ -3,19 +3,7 @@
 -- {start_time, end_time, results: [...]} or bare result objects; one row per result:
 -- amount.value (exact decimal from the JSON text), currency upper-cased, line_item, project_id,
 -- api_key_id, quantity, quantity_unit. Identity: cost:<bucket start>|<group keys>.
-WITH objects AS (SELECT * FROM staged_objects),
-buckets AS (
-    SELECT *, json_type(object_raw, '$.results') = 'ARRAY' AS is_bucket FROM objects
-),
-results AS (
-    SELECT source_line, is_json, true AS is_object, json_extract_string(object_raw, '$.start_time') AS start_time,
-           json_extract_string(object_raw, '$.end_time') AS end_time,
-           unnest(CAST(json_extract(object_raw, '$.results[*]') AS VARCHAR[])) AS result_raw
-    FROM buckets WHERE is_bucket
-    UNION ALL
-    SELECT source_line, is_json, object_raw IS NOT NULL, NULL, NULL, coalesce(object_raw, raw)
-    FROM buckets WHERE NOT coalesce(is_bucket, false)
-),
+WITH results AS (SELECT * FROM staged_bucket_results),
 parsed AS (
     SELECT *, CASE WHEN is_object AND json_type(result_raw) = 'OBJECT' THEN result_raw END AS object_raw
     FROM results

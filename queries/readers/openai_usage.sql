@@ -11,19 +11,7 @@
 -- only in input_tokens / output_tokens: audio and image tokens are added to input, cached input
 -- and output. project_id, api_key_id, user_id, service_tier and the whole result are kept in
 -- attributes. Results of other kinds (images, audio, vector stores...) carry no tokens: rejects.
-WITH objects AS (SELECT * FROM staged_objects),
-buckets AS (
-    SELECT *, json_type(object_raw, '$.results') = 'ARRAY' AS is_bucket FROM objects
-),
-results AS (
-    SELECT source_line, is_json, true AS is_object, json_extract_string(object_raw, '$.start_time') AS start_time,
-           json_extract_string(object_raw, '$.end_time') AS end_time,
-           unnest(CAST(json_extract(object_raw, '$.results[*]') AS VARCHAR[])) AS result_raw
-    FROM buckets WHERE is_bucket
-    UNION ALL
-    SELECT source_line, is_json, object_raw IS NOT NULL, NULL, NULL, coalesce(object_raw, raw)
-    FROM buckets WHERE NOT coalesce(is_bucket, false)
-),
+WITH results AS (SELECT * FROM staged_bucket_results),
 parsed AS (
     SELECT *, spend_time(start_time) AS bucket_start,
         json_transform(CASE WHEN is_object AND json_type(result_raw) = 'OBJECT' THEN result_raw END, '{
