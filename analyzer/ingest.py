@@ -234,28 +234,39 @@ class Ingest:
             return FileResult(key, "error", note=str(exc))
         extra = reader.params(self.config) if reader.params else {}
         if reader.target == "billed_costs":
-            stage_file(con, path, reader, sample, scan, True)
-            return self._read_billed_costs(reader, sample, key, run_id, extra)
+            params = dict(provider=reader.provider, default_time=self.default_time, mark=UNREADABLE_MARK, **extra)
+            self._stage(path, reader, sample, scan, lambda fast: con.execute(
+                compose("stage_billed_costs", reader=reader.query_for(sample)), params))
+            return self._read_billed_costs(reader, key, run_id)
         params = dict(attribution_params(self.config, reader), mode=self.mode, default_mode=reader.mode,
                       provider=reader.provider, mark=UNREADABLE_MARK, default_time=self.default_time, **extra)
-        layout = stage_file(con, path, reader, sample, scan)
-        if not (fastpath.applies(reader, sample, layout, scan, params)
-                and fastpath.stage_usage_fast(con, path, reader, sample, scan, params)):
-            con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
-        if unreadable_lines_met(con, layout):  # not UTF-8 somewhere: number the lines exactly
-            stage_file(con, path, reader, sample, scan, True)
-            con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
+
+        def normalise(layout: str | None) -> None:
+            if not (layout and fastpath.applies(reader, sample, layout, scan, params)
+                    and fastpath.stage_usage_fast(con, path, reader, sample, scan, params)):
+                con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
+
+        self._stage(path, reader, sample, scan, normalise)
         counts = first_row(con, "count_staged")
         rows_read, rejects = counts["rows_read"], counts["rejects"]
         con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
         rows_new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
         return FileResult(key, "read", reader.name, rows_read, rows_new, rejects)
 
-    def _read_billed_costs(self, reader: Reader, sample: Sample, key: str, run_id: int, extra: dict) -> FileResult:
+    def _stage(self, path: Path, reader: Reader, sample: Sample, scan: FileScan | None,
+               normalise: Callable[[str | None], None]) -> None:
+        """Stage the file and run `normalise` (it builds `staged`); when DuckDB's line reader met
+        lines it could not read (not UTF-8), stage the file exactly and normalise again (given
+        no layout: the fast path is then out)."""
+        layout = stage_file(self.con, path, reader, sample, scan)
+        normalise(layout)
+        if unreadable_lines_met(self.con, layout):
+            stage_file(self.con, path, reader, sample, scan, True)
+            normalise(None)
+
+    def _read_billed_costs(self, reader: Reader, key: str, run_id: int) -> FileResult:
         """Billed amounts (Costs API) are not usage: they go to `billed_costs`, for reconciliation."""
         con = self.con
-        params = dict(provider=reader.provider, default_time=self.default_time, **extra)
-        con.execute(compose("stage_billed_costs", reader=reader.query_for(sample)), params)
         counts = first_row(con, "count_staged")
         con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
         rows_new = con.execute(query("insert_new_billed_costs"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]

@@ -199,3 +199,14 @@ def test_large_pretty_printed_array_is_detected_from_its_first_elements(spend, t
     out = spend.ok("ingest", path).stdout
     assert "openai-chat: 1,500 read, 1,500 new, 0 duplicates, 0 rejected" in out
     assert spend.sql("SELECT sum(input_tokens) AS n FROM usage")[0]["n"] == sum(range(1500))
+
+
+def test_costs_page_with_a_line_that_is_not_utf8(spend, tmp_path):
+    """Costs pages go through the same staging as usage: the bad line is a reject, the page is stored."""
+    page = ('{"object":"page","data":[{"object":"bucket","start_time":1730419200,"end_time":1730505600,'
+            '"results":[{"object":"organization.costs.result","amount":{"value":0.06,"currency":"usd"}}]}]}\n')
+    path = tmp_path / "costs.jsonl"
+    path.write_bytes(page.encode() + b"\xff bad\n")
+    spend.ok("ingest", "--format", "openai-costs", path)
+    assert [(r["source_line"], r["reason"]) for r in spend.sql("SELECT source_line, reason FROM rejects")] == [(2, "not UTF-8")]
+    assert [r["amount"] for r in spend.sql("SELECT amount FROM billed_costs")] == ["0.06"]

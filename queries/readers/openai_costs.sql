@@ -52,9 +52,13 @@ normalised AS (
     SELECT source_line, raw, reason FROM staged_problems
 ),
 checked AS (
-    SELECT *, coalesce(reason, CASE WHEN start_time IS NULL THEN 'no timestamp' END) AS why FROM normalised
+    SELECT *, coalesce(CASE WHEN starts_with(raw, $mark) THEN 'not UTF-8' END, reason,
+                       CASE WHEN start_time IS NULL THEN 'no timestamp' END) AS why
+    FROM normalised
 )
-SELECT source_line, why AS reason, CASE WHEN why IS NOT NULL THEN raw END AS raw, cost_id, start_time,
+SELECT source_line, why AS reason,
+       CASE WHEN starts_with(raw, $mark) THEN substr(raw, length($mark) + 1) WHEN why IS NOT NULL THEN raw END AS raw,
+       cost_id, start_time,
        end_time, provider, amount, currency, line_item, project_id, api_key_id, quantity, quantity_unit, attributes
 FROM checked;
 
