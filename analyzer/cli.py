@@ -240,7 +240,7 @@ def rates_list(obj: Context, fmt: str, output: str | None) -> None:
     from analyzer.rates import list_rates
 
     with obj.open(read_only=True) as con:
-        write_output(render_arrow(list_rates(con), fmt), output)
+        write_output(render_rows(*list_rates(con), fmt), output)
 
 
 @rates.command("unpriced")
@@ -251,13 +251,7 @@ def rates_unpriced(obj: Context, fmt: str, output: str | None) -> None:
     from analyzer.rates import unpriced_models
 
     with obj.open(read_only=True) as con:
-        write_output(render_arrow(unpriced_models(con), fmt), output)
-
-
-def render_arrow(table, fmt: str) -> str:
-    from analyzer import render
-
-    return render_rows(table.column_names, [tuple(r.values()) for r in table.to_pylist()], fmt)
+        write_output(render_rows(*unpriced_models(con), fmt), output)
 
 
 def render_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from analyzer.errors import BadInput
-from analyzer.sqlfiles import arrow, query
+from analyzer.sqlfiles import query, table
 
 CARD_COLUMNS = ("model", "mode", "input_per_mtok", "output_per_mtok", "cached_input_per_mtok",
                 "cache_write_per_mtok", "valid_from", "valid_to", "currency")
@@ -176,11 +176,11 @@ def load_card(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return len(rates)
 
 
-def list_rates(con: duckdb.DuckDBPyConnection):
-    """The rates as loaded, as an Arrow table."""
-    return arrow(con, "list_rates")
+def list_rates(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
+    """The rates as loaded: column names and rows."""
+    return table(con, "list_rates")
 
 
-def unpriced_models(con: duckdb.DuckDBPyConnection):
+def unpriced_models(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:
     """Models seen in usage with no rate in force, with request and token counts."""
-    return arrow(con, "unpriced_models")
+    return table(con, "unpriced_models")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 
 import duckdb
 
@@ -118,10 +117,6 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
             report.breakdowns[dim] = [{k: v for k, v in row.items() if k != "period"}
                                       for row in spend_rows(con, [dim], "total", flt)]
     return report
-
-
-def total_cost(report: Report) -> Decimal | None:
-    return report.totals.get("cost")
 
 
 def render_report(report: Report, fmt: str, generated_at: datetime | None = None) -> str:

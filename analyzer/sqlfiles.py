@@ -69,11 +69,6 @@ def compose(name: str, **slots: str) -> str:
     return sql
 
 
-def arrow(con, name: str, params: dict | None = None):
-    """Run a named query and return its result as an Arrow table (no DB-API copy)."""
-    return con.sql(query(name), params=params or {}).to_arrow_table()
-
-
 def first_row(con, name: str, params: dict | None = None) -> dict | None:
     """The first row of a named query as a dict, or None; the result is read to the end
     (DuckDB 2 refuses new work on a connection while a result is still open)."""
@@ -90,8 +85,13 @@ def scalar(con, name: str, params: dict | None = None):
     return rows[0][0] if rows else None
 
 
-def records(con, name: str, params: dict | None = None) -> list[dict]:
-    """Every row of a named query as a dict (for small results: reports, listings)."""
+def table(con, name: str, params: dict | None = None) -> tuple[list[str], list[tuple]]:
+    """Column names and rows of a named query (for small results: reports, listings)."""
     result = con.execute(query(name), params or {})
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row)) for row in result.fetchall()]
+    return [d[0] for d in result.description], result.fetchall()
+
+
+def records(con, name: str, params: dict | None = None) -> list[dict]:
+    """Every row of a named query as a dict."""
+    names, rows = table(con, name, params)
+    return [dict(zip(names, row)) for row in rows]

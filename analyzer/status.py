@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
-from analyzer.sqlfiles import first_row, query
+from analyzer.sqlfiles import first_row, records
 
 
 def _one(con: duckdb.DuckDBPyConnection, name: str) -> dict:
     return first_row(con, name) or {}
-
-
-def _rows(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
-    result = con.execute(query(name))
-    columns = [d[0] for d in result.description]
-    return [dict(zip(columns, row)) for row in result.fetchall()]
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -35,9 +29,9 @@ def store_status(con: duckdb.DuckDBPyConnection) -> dict:
             "requests_share": _share(coverage["priced_requests"], coverage["requests"]),
             "tokens_share": _share(coverage["priced_tokens"], coverage["tokens"]),
         },
-        "unpriced_models": _rows(con, "status_unpriced"),
-        "rejects": _rows(con, "status_rejects"),
-        "schema": [row["name"] for row in _rows(con, "status_schema")],
+        "unpriced_models": records(con, "status_unpriced"),
+        "rejects": records(con, "status_rejects"),
+        "schema": [row["name"] for row in records(con, "status_schema")],
     }
 
 

@@ -88,11 +88,6 @@ def open_binary(path: Path):
     return gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
 
 
-def open_text(path: Path):
-    """A text stream over a plain or gzipped file (undecodable bytes replaced)."""
-    return io.TextIOWrapper(open_binary(path), encoding="utf-8", errors="replace")
-
-
 class DamagedGzip(Exception):
     """A gzip file that ends early or holds bytes that do not decompress."""
 
