@@ -43,10 +43,10 @@ SELECT
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
     coalesce(r.usage.prompt_tokens, 0) AS input_tokens,
-    coalesce(r.usage.prompt_tokens_details.cached_tokens, r.usage.cached_tokens, 0) AS cached_input_tokens,
+    spend_chat_cached(r.usage) AS cached_input_tokens,
     CAST(0 AS BIGINT) AS cache_write_tokens,
     coalesce(r.usage.completion_tokens, 0) AS output_tokens,
-    coalesce(r.usage.completion_tokens_details.reasoning_tokens, r.usage.reasoning_tokens, 0) AS reasoning_tokens,
+    spend_chat_reasoning(r.usage) AS reasoning_tokens,
     -- SGLang's top-level `metadata` is engine info (weight_version), not user tags: neither
     -- attribution nor attributes.
     CASE WHEN $provider = 'sglang'
@@ -107,10 +107,10 @@ SELECT
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
     coalesce(r.usage.prompt_tokens, 0) AS input_tokens,
-    coalesce(r.usage.prompt_tokens_details.cached_tokens, r.usage.cached_tokens, 0) AS cached_input_tokens,
+    spend_chat_cached(r.usage) AS cached_input_tokens,
     CAST(0 AS BIGINT) AS cache_write_tokens,
     coalesce(r.usage.completion_tokens, 0) AS output_tokens,
-    coalesce(r.usage.completion_tokens_details.reasoning_tokens, r.usage.reasoning_tokens, 0) AS reasoning_tokens,
+    spend_chat_reasoning(r.usage) AS reasoning_tokens,
     CASE WHEN $provider = 'sglang' THEN json_merge_patch(object_raw, '{"metadata": null}') ELSE object_raw END AS doc,
     CASE WHEN $provider = 'sglang' THEN NULL ELSE r.metadata END AS attributes
 FROM rows

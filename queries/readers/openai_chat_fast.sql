@@ -32,10 +32,10 @@ SELECT
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
     coalesce(usage.prompt_tokens, 0) AS input_tokens,
-    coalesce(usage.prompt_tokens_details.cached_tokens, usage.cached_tokens, 0) AS cached_input_tokens,
+    spend_chat_cached(usage) AS cached_input_tokens,
     CAST(0 AS BIGINT) AS cache_write_tokens,
     coalesce(usage.completion_tokens, 0) AS output_tokens,
-    coalesce(usage.completion_tokens_details.reasoning_tokens, usage.reasoning_tokens, 0) AS reasoning_tokens,
+    spend_chat_reasoning(usage) AS reasoning_tokens,
     json_object('metadata', metadata, 'request', request, 'user', "user", 'team_id', team_id,
                 'end_user', end_user, 'project_id', project_id, 'api_key_id', api_key_id) AS doc,
     metadata AS attributes
