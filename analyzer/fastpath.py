@@ -19,7 +19,6 @@ from analyzer.readers import Reader, Sample
 from analyzer.sqlfiles import compose, query, scalar
 from analyzer.staging import FileScan, is_gzip
 
-FAST_READERS = ("openai-chat", "together-chat", "vllm-chat")
 # Top-level keys kept as JSON for attribution; a configured path starting elsewhere disables the path.
 ROOTS = ("metadata", "request", "user", "team_id", "end_user", "project_id", "api_key_id")
 COLUMNS = {
@@ -43,7 +42,7 @@ def path_root(path: str) -> str:
 
 def applies(reader: Reader, sample: Sample, layout: str, scan: FileScan | None, params: dict) -> bool:
     """Plain chat JSONL (not a stream), a counted simple file, attribution within ROOTS."""
-    return (reader.name in FAST_READERS and layout == "lines" and not sample.streamed
+    return (reader.fast_query is not None and layout == "lines" and not sample.streamed
             and scan is not None and scan.simple_lines and scan.lines is not None
             and all(path_root(p) in ROOTS for p in params["paths"] if p != "$.__none__"))
 
@@ -57,7 +56,7 @@ def stage_usage_fast(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader,
     if scalar(con, "count_fast_parsed") != scan.lines:
         return False
     first_rowid = scalar(con, "first_fast_rowid")
-    con.execute(compose("stage_usage", reader="normalise_openai_chat_fast"), dict(params, first_rowid=first_rowid))
+    con.execute(compose("stage_usage", reader=reader.fast_query), dict(params, first_rowid=first_rowid))
     con.execute(query("set_aside_fast_rows"))
     con.execute(query("fast_lines_needing_raw"), {"first_rowid": first_rowid})
     if scalar(con, "count_fast_raw_lines"):

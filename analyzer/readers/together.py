@@ -25,6 +25,7 @@ READER = Reader(
     detect=detect,
     query="normalise_openai_chat",
     stream_query="normalise_openai_chat_stream",
+    fast_query="normalise_openai_chat_fast",
     layouts=("lines", "document", "sse"),
     provider="together",
 )
