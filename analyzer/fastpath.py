@@ -1,8 +1,8 @@
 """Fast path for the file the tool meets most: plain OpenAI chat JSONL.
 
 DuckDB's `read_json` parses in parallel, but gives no line numbers; the general path numbers raw
-lines first and so parses on one thread. Here the parse comes first and a row_number over the
-parsed rows gives the line, which is only right when every line gave one row: the row count
+lines first and so parses on one thread. Here the parse comes first, into a temp table whose
+rowids (insertion order is kept) give the line, which is only right when every line gave one row: the row count
 must equal the line count that staging.scan_file took (blank lines and exotic lines make them
 differ, and the file then takes the general path). Rows that are not plainly priceable, and rows
 the common checks reject, are read again from their raw lines by the general reader, so reasons,
