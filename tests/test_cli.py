@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import chat_record, llm_spend_process, write_jsonl
+from tests.helpers import chat_record, llm_spend_process, write_jsonl
 
 
 def test_help_lists_the_commands(spend):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from tests.conftest import write_card
+from tests.helpers import write_card
 
 GUIDE = ["--input-price", "0.90", "--output-price", "3.30"]
 

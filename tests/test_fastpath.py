@@ -8,7 +8,7 @@ import pytest
 
 import analyzer.fastpath
 from analyzer.store import open_store
-from tests.conftest import REPO, Spend, chat_record, write_jsonl
+from tests.helpers import REPO, Spend, chat_record, write_jsonl
 
 TRICKY = [
     chat_record("a", metadata={"tenant": "acme", "feature": "chat", "environment": "prod"}, user="u1", cached=10),

@@ -8,7 +8,7 @@ import zlib
 from decimal import Decimal
 from pathlib import Path
 
-from conftest import FORMATS, chat_record, write_card, write_jsonl
+from tests.helpers import FORMATS, chat_record, write_card, write_jsonl
 
 
 def gzip_copy(source: Path, target: Path) -> Path:

@@ -24,7 +24,7 @@ import pytest
 import analyzer.ingest
 import analyzer.store
 from analyzer.sqlfiles import migrations
-from tests.conftest import REPO, chat_record, llm_spend_process, write_card, write_jsonl
+from tests.helpers import REPO, chat_record, llm_spend_process, write_card, write_jsonl
 
 BIG_RECORDS = 300_000
 BIG_LINE = ('{"id": "big-%d", "object": "chat.completion", "created": %d, "model": "m", "choices": [], '

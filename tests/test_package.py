@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, chat_record, write_card, write_jsonl
+from tests.helpers import REPO, chat_record, write_card, write_jsonl
 
 
 @pytest.fixture(scope="module")

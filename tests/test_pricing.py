@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from analyzer.store import open_store
-from tests.conftest import chat_record, write_card, write_jsonl
+from tests.helpers import chat_record, write_card, write_jsonl
 
 SEPT_14_LAST_SECOND = int(datetime(2026, 9, 14, 23, 59, 59, tzinfo=timezone.utc).timestamp())
 SEPT_15_MIDNIGHT = int(datetime(2026, 9, 15, tzinfo=timezone.utc).timestamp())

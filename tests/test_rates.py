@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from analyzer.rates import DEFAULT_CARD, read_card
-from tests.conftest import write_card
+from tests.helpers import write_card
 
 GOOD = """
     m,,1.00,2.00,0.10,1.25,2026-01-01,2026-07-01,USD

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FORMATS, write_card
+from tests.helpers import FORMATS, write_card
 
 # USD per 1M tokens: input, output, cached input, cache write (empty = the input rate).
 CARD = """

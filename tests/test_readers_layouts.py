@@ -10,7 +10,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from conftest import FORMATS, chat_record, write_card, write_jsonl
+from tests.helpers import FORMATS, chat_record, write_card, write_jsonl
 
 TOKENS = "requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens"
 

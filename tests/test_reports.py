@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from html.parser import HTMLParser
 
-from tests.conftest import chat_record, write_card, write_jsonl
+from tests.helpers import chat_record, write_card, write_jsonl
 
 
 def ts(*args) -> int:

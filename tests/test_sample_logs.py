@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 GOLDEN = REPO / "tests" / "golden"
 # Sum of every priced request of sample_logs/ with sample_logs/rates.csv, computed record by record

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import chat_record, write_card, write_jsonl
+from tests.helpers import chat_record, write_card, write_jsonl
 
 
 @pytest.fixture

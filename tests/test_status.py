@@ -10,7 +10,7 @@ import pytest
 
 from analyzer.sqlfiles import migrations
 from analyzer.status import _percent
-from tests.conftest import chat_record, write_card, write_jsonl
+from tests.helpers import chat_record, write_card, write_jsonl
 
 JAN_1 = 1767225600  # 2026-01-01T00:00:00Z
 
