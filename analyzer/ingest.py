@@ -23,7 +23,8 @@ import duckdb
 from analyzer import fastpath
 from analyzer.config import ATTRIBUTES, Config
 from analyzer.errors import BadInput, GuardRailTripped, UsageError
-from analyzer.readers import Reader, Sample, detect_reader, read_sample, reader_named
+from analyzer.files import Sample, read_sample
+from analyzer.readers import Reader, detect_reader, reader_named
 from analyzer.sqlfiles import compose, first_row, query, scalar
 from analyzer.staging import UNREADABLE_MARK, FileScan, scan_file, stage_file, unreadable_lines_met
 

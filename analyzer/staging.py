@@ -1,6 +1,6 @@
 """Staging: load one file's raw records into `staged_records(source_line, raw)` for a reader.
 
-The layout (see analyzer/readers) decides how, always in DuckDB:
+The layout (see analyzer/files.py) decides how, always in DuckDB:
 - `lines`: one record per non-blank line (plain or gzip); `source_line` is the line number.
 - `document`: the file is one JSON document; its records are an array's elements, a page's `data`
   elements, or the document itself; `source_line` is the record's position (1-based).
@@ -27,7 +27,8 @@ from pathlib import Path
 
 import duckdb
 
-from analyzer.readers import DamagedGzip, Reader, Sample, decompressed_chunks, open_binary
+from analyzer.files import DamagedGzip, Sample, decompressed_chunks, open_binary
+from analyzer.readers import Reader
 from analyzer.sqlfiles import query, scalar
 
 # Prefixes the text of a line that is not UTF-8 (its bytes decoded with replacement characters);

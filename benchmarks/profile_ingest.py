@@ -198,7 +198,8 @@ def profile_variants(path: Path, store: Path, timer: Timer, rounds: int) -> dict
     """The library's stage_usage vs each variant, interleaved, in a transaction, same output."""
     from analyzer import ingest
     from analyzer.config import Config
-    from analyzer.readers import detect_reader, read_sample
+    from analyzer.files import read_sample
+    from analyzer.readers import detect_reader
     from analyzer.sqlfiles import compose
     from analyzer.staging import UNREADABLE_MARK, stage_file
     from analyzer.store import open_store

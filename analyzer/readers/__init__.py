@@ -1,59 +1,22 @@
 """Readers: one module per source shape, registered in READERS (SPEC "Token fields").
 
 A reader is data, not code on the hot path: `detect(sample)` looks at the first records of a
-file, and its named query in `queries/readers/` turns the staged raw records
-(`staged_records(source_line, raw)`) into the canonical columns, in DuckDB. Adding a format
-touches one new module, one new query file and one line in READERS.
-
-The sample also tells the file's layout (`Sample.kind`), which decides how staging.py turns the
-file into records: `lines` (one JSON value per line), `document` (one JSON document: an object,
-an array, or a page whose `data` array holds the records), `sse` (server-sent events: the JSON of
-each event's `data:` lines), `csv` (each row as a JSON object of strings) or `parquet` (each row
-as a JSON object).
+file (a `Sample`, see analyzer/files.py, which also tells the file's layout), and its named query
+in `queries/readers/` turns the staged raw records (`staged_records(source_line, raw)`) into the
+canonical columns, in DuckDB. Adding a format touches one new module, one new query file and one
+line in READERS.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
-import re
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from analyzer.errors import BadInput
+from analyzer.files import Sample
 
-SAMPLE_BYTES = 256 * 1024
-SAMPLE_RECORDS = 50
-LAYOUTS = ("lines", "document", "sse", "csv", "parquet")
-SSE_FIELDS = ("data:", "event:", "id:", "retry:", ":")
-PARQUET_MAGIC = b"PAR1"
-
-
-@dataclass
-class Sample:
-    """The head of a file, as detection sees it."""
-
-    name: str
-    text: str
-    records: list[Any] = field(default_factory=list)  # parsed JSON records (None for one that is not JSON)
-    kind: str = "lines"  # one of LAYOUTS
-    columns: list[str] = field(default_factory=list)  # header of a CSV or Parquet file
-    delimiter: str = ","  # of a CSV file
-
-    @property
-    def objects(self) -> list[dict]:
-        return [r for r in self.records if isinstance(r, dict)]
-
-    @property
-    def streamed(self) -> bool:
-        """True for a stream capture: SSE, or chunk objects (`chat.completion.chunk`)."""
-        return self.kind == "sse" or any(
-            str(o.get("object", "")).endswith(".chunk") or o.get("type") in ("message_start", "message_delta")
-            for o in self.objects)
+__all__ = ["READERS", "Reader", "Sample", "detect_reader", "has_keys", "mostly", "reader_named"]
 
 
 @dataclass(frozen=True)
@@ -80,194 +43,6 @@ class Reader:
 
     def layout_for(self, sample: Sample) -> str:
         return sample.kind if sample.kind in self.layouts else self.layouts[0]
-
-
-def open_binary(path: Path):
-    """A binary stream over a plain or gzipped file."""
-    raw = open(path, "rb")
-    head = raw.read(2)
-    raw.seek(0)
-    return gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
-
-
-class DamagedGzip(Exception):
-    """A gzip file that ends early or holds bytes that do not decompress."""
-
-
-def decompressed_chunks(path: Path, chunk_size: int = 1 << 20) -> Iterator[bytes]:
-    """The file's bytes, decompressed when it is gzip (several members too). A damaged gzip
-    yields everything that decompresses, then raises DamagedGzip: nothing readable is lost."""
-    with open(path, "rb") as handle:
-        head = handle.read(2)
-        handle.seek(0)
-        if head != b"\x1f\x8b":
-            while chunk := handle.read(chunk_size):
-                yield chunk
-            return
-        inflater, fed = zlib.decompressobj(16 + zlib.MAX_WBITS), False
-        while compressed := handle.read(chunk_size):
-            while compressed:
-                fed = True
-                try:
-                    data = inflater.decompress(compressed)
-                except zlib.error as exc:
-                    raise DamagedGzip(f"gzip data is damaged ({exc})") from None
-                if data:
-                    yield data
-                if inflater.eof:  # the next member, if any, starts in the unused bytes
-                    compressed = inflater.unused_data
-                    inflater, fed = zlib.decompressobj(16 + zlib.MAX_WBITS), False
-                else:
-                    compressed = b""
-        if fed and not inflater.eof:
-            raise DamagedGzip("gzip data ends early (the file is truncated)")
-
-
-def read_head(path: Path, size: int = SAMPLE_BYTES) -> tuple[bytes, bool]:
-    """Up to `size` decompressed bytes of a file, and whether that is the whole file. A damaged
-    gzip yields what could be decompressed (staging reports the damage as a reject)."""
-    chunks: list[bytes] = []
-    got = 0
-    complete = True
-    try:
-        for chunk in decompressed_chunks(path, 64 * 1024):
-            chunks.append(chunk)
-            got += len(chunk)
-            if got >= size:
-                complete = False
-                break
-    except DamagedGzip:
-        pass
-    return b"".join(chunks)[:size], complete
-
-
-def read_sample(path: Path) -> Sample:
-    """Read the first records of a file for detection (never the whole file)."""
-    try:
-        head, complete = read_head(path)
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read: {exc}") from None
-    if head.startswith(PARQUET_MAGIC):
-        return _parquet_sample(path)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    lines = text.splitlines()
-    if not complete and lines:
-        lines = lines[:-1]  # the last line may be cut by the sample size
-    lines = [line for line in lines if line.strip()]
-    sample = Sample(name=path.name, text=text)
-    if not lines:
-        return sample
-    first = lines[0].strip()
-    if first.startswith(SSE_FIELDS):
-        sample.kind = "sse"
-        sample.records = _sse_records(lines)
-        return sample
-    parsed = [_loads(line) for line in lines[:SAMPLE_RECORDS]]
-    head_value = parsed[0]
-    objects = sum(isinstance(p, dict) for p in parsed[1:])
-    if isinstance(head_value, list) or _is_wrapper(head_value) or (
-            head_value is None and first[0] in "{[" and objects * 2 < len(parsed) - 1):
-        sample.kind = "document"
-        sample.records = _document_records(text, complete)
-    elif head_value is None and not objects and _looks_like_csv(lines):
-        sample.kind = "csv"
-        sample.delimiter = _csv_delimiter(lines[0])
-        rows = list(csv.reader(io.StringIO("\n".join(lines[:SAMPLE_RECORDS + 1])), delimiter=sample.delimiter))
-        sample.columns = rows[0]
-        sample.records = [dict(zip(rows[0], row)) for row in rows[1:] if len(row) == len(rows[0])]
-    else:
-        sample.records = parsed
-    return sample
-
-
-def _loads(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
-
-
-def _is_wrapper(value: Any) -> bool:
-    """A page or list envelope whose `data` array holds the records (Usage API, Langfuse, Helicone)."""
-    return isinstance(value, dict) and isinstance(value.get("data"), list) and "usage" not in value
-
-
-def unwrap(value: Any) -> list[Any]:
-    """The records of a JSON document: an array's elements, a page's `data`, else the value itself."""
-    if isinstance(value, list):
-        return value
-    if _is_wrapper(value):
-        return value["data"]
-    return [value]
-
-
-def _document_records(text: str, complete: bool) -> list[Any]:
-    value = _loads(text) if complete else None
-    if value is not None:
-        return unwrap(value)[:SAMPLE_RECORDS]
-    lines = [_loads(line) for line in text.splitlines()[:SAMPLE_RECORDS] if line.strip()]
-    if lines and lines[0] is not None:  # JSON Lines of pages or arrays: staging reads them per line
-        return [record for line in lines if line is not None for record in unwrap(line)][:SAMPLE_RECORDS]
-    # A large array, or a large page's `data` array: decode its first elements one by one.
-    decoder = json.JSONDecoder()
-    body = text.lstrip()
-    records: list[Any] = []
-    if body.startswith("["):
-        position = 1
-    elif body.startswith("{") and (page := re.search(r'"data"\s*:\s*\[', body)):
-        position = page.end()
-    else:
-        return [None]
-    while len(records) < SAMPLE_RECORDS:
-        while position < len(body) and body[position] in " \t\r\n,":
-            position += 1
-        try:
-            value, position = decoder.raw_decode(body, position)
-        except ValueError:
-            break
-        records.append(value)
-    return records
-
-
-def _sse_records(lines: list[str]) -> list[Any]:
-    records: list[Any] = []
-    for line in lines:
-        if line.startswith("data:"):
-            payload = line[5:].strip()
-            if payload and payload != "[DONE]":
-                records.append(_loads(payload))
-        if len(records) >= SAMPLE_RECORDS:
-            break
-    return records
-
-
-def _csv_delimiter(header: str) -> str:
-    """Comma unless the header has none and has tabs, semicolons or pipes instead."""
-    if "," in header:
-        return ","
-    return next((d for d in ("\t", ";", "|") if d in header), ",")
-
-
-def _looks_like_csv(lines: list[str]) -> bool:
-    try:
-        rows = list(csv.reader(io.StringIO("\n".join(lines[:5])), delimiter=_csv_delimiter(lines[0])))
-    except csv.Error:
-        return False
-    return bool(rows) and len(rows[0]) >= 2 and all(cell.strip() for cell in rows[0])
-
-
-def _parquet_sample(path: Path) -> Sample:
-    import pyarrow.parquet as pq
-
-    sample = Sample(name=path.name, text="", kind="parquet")
-    try:
-        parquet = pq.ParquetFile(path)
-        sample.columns = parquet.schema_arrow.names
-        batch = next(parquet.iter_batches(batch_size=SAMPLE_RECORDS), None)
-        sample.records = batch.to_pylist() if batch is not None else []
-    except Exception:  # noqa: BLE001 - a damaged file is reported by staging, not here
-        pass
-    return sample
 
 
 def has_keys(record: Any, *keys: str) -> bool:
