@@ -24,11 +24,12 @@ from analyzer import fastpath
 from analyzer.config import ATTRIBUTES, Config
 from analyzer.errors import BadInput, GuardRailTripped, UsageError
 from analyzer.files import Sample, read_sample
+from analyzer.modes import MODES
 from analyzer.readers import Reader, detect_reader, reader_named
 from analyzer.sqlfiles import compose, first_row, query, scalar
 from analyzer.staging import UNREADABLE_MARK, FileScan, scan_file, stage_file, unreadable_lines_met
+from analyzer.store import transaction
 
-MODES = ("serverless", "batch", "dedicated", "gpu_cluster")
 # progress(files done, files in the run, file about to be read or None at the end)
 Progress = Callable[[int, int, "str | None"], None]
 FOLDER_SUFFIXES = {".jsonl", ".ndjson", ".json", ".sse", ".csv", ".parquet", ".log"}
@@ -161,8 +162,7 @@ class Ingest:
         started = time.monotonic()
         started_at = datetime.now(timezone.utc)
         con = self.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             summary = IngestSummary(run_id=scalar(con, "next_run_id"))
             manifest = {row[0]: row[1:] for row in con.execute(query("manifest_entries")).fetchall()}
             hashes = {row[2]: path for path, row in manifest.items()}
@@ -181,10 +181,6 @@ class Ingest:
                 "duplicates": summary.total("duplicates"), "rejects": summary.total("rejects"),
                 "new_tokens": summary.new_tokens, "new_tokens_priced": summary.new_tokens_priced,
             })
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         con.execute("CHECKPOINT")
         summary.seconds = time.monotonic() - started
         return summary

@@ -11,11 +11,12 @@ from pathlib import Path
 import duckdb
 
 from analyzer.errors import BadInput
+from analyzer.modes import MODES
 from analyzer.sqlfiles import query, table
+from analyzer.store import transaction
 
 CARD_COLUMNS = ("model", "mode", "input_per_mtok", "output_per_mtok", "cached_input_per_mtok",
                 "cache_write_per_mtok", "valid_from", "valid_to", "currency")
-CARD_MODES = ("serverless", "batch", "dedicated", "gpu_cluster")
 MAX_DECIMALS = 6  # rates are stored as DECIMAL(18, 6)
 MAX_RATE = Decimal(1_000_000)  # per 1M tokens; keeps every cost sum far inside DECIMAL(38, 18)
 DEFAULT_CARD = Path(__file__).resolve().parent / "data" / "default_rates.csv"
@@ -105,8 +106,8 @@ def _parse_row(row: list[str], line: int, path: Path) -> Rate:
     if not model:
         raise CardError(path, line, "model is empty")
     mode = cells["mode"].strip().lower() or "serverless"
-    if mode not in CARD_MODES:
-        raise CardError(path, line, f"mode {mode!r} is not one of {', '.join(CARD_MODES)}")
+    if mode not in MODES:
+        raise CardError(path, line, f"mode {mode!r} is not one of {', '.join(MODES)}")
     valid_from = parse_instant(cells["valid_from"], "valid_from", path, line)
     valid_to = parse_instant(cells["valid_to"], "valid_to", path, line)
     if valid_from and valid_to and valid_to <= valid_from:
@@ -162,14 +163,10 @@ def load_card(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         "card_line": pa.array(columns["card_line"], pa.int32()),
     })
     con.register("card", table)
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(query("replace_rates"))
-        con.execute(query("set_setting"), {"key": "currency", "value": rates[0].currency})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(query("replace_rates"))
+            con.execute(query("set_setting"), {"key": "currency", "value": rates[0].currency})
     finally:
         con.unregister("card")
     con.execute("CHECKPOINT")

@@ -92,6 +92,18 @@ def open_store(path: Path, *, read_only: bool = False, wait: float = 0, extra: d
         con.close()
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT around the block; ROLLBACK (and re-raise) when the block raises anything."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
 def _applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND schema_name = 'main'"
@@ -121,13 +133,11 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         return []
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
     for name, sql in pending:
-        con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(sql)
-            con.execute("INSERT INTO schema_migrations VALUES ($name, now())", {"name": name})
-            con.execute("COMMIT")
+            with transaction(con):
+                con.execute(sql)
+                con.execute("INSERT INTO schema_migrations VALUES ($name, now())", {"name": name})
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
             raise SpendError(f"cannot upgrade store {path} ({name}): {str(exc).splitlines()[0]}") from None
     return [name for name, _ in pending]
 

@@ -1,0 +1,66 @@
+"""`llm-spend estimate`: what a workload costs per request and per month."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import click
+
+from analyzer.cli import Context, output_options, write_output
+from analyzer.errors import UsageError
+from analyzer.modes import ESTIMATE_MODES
+
+
+def _decimal(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not a number") from None
+    if not number.is_finite() or number < 0:
+        raise click.BadParameter(f"{value!r} must be a number >= 0")
+    return number
+
+
+@click.command()
+@click.option("--model", help="Take the rates in force now from the store.")
+@click.option("--input-price", callback=_decimal, help="USD per 1M input tokens.")
+@click.option("--output-price", callback=_decimal, help="USD per 1M output tokens.")
+@click.option("--input-tokens", type=click.IntRange(min=0), required=True, help="Input tokens per request.")
+@click.option("--output-tokens", type=click.IntRange(min=0), required=True, help="Output tokens per request.")
+@click.option("--requests", type=click.IntRange(min=0), required=True, help="Requests per month.")
+@click.option("--mode", type=click.Choice(ESTIMATE_MODES), default="serverless", show_default=True)
+@output_options(("table", "json"))
+@click.pass_obj
+def estimate(obj: Context, model, input_price, output_price, input_tokens, output_tokens, requests, mode, fmt, output) -> None:
+    """What a workload costs per request and per month.
+
+    Example: llm-spend estimate --input-price 0.90 --output-price 3.30 --input-tokens 3000
+    --output-tokens 1000 --requests 2000000 --mode batch
+    """
+    from analyzer import estimate as planning
+
+    if model and (input_price is not None or output_price is not None):
+        raise UsageError("give --model or --input-price/--output-price, not both")
+    if model:
+        with obj.open(read_only=True) as con:
+            input_price, output_price = planning.rates_for(con, model, mode)
+    elif input_price is None or output_price is None:
+        raise UsageError("give --model, or both --input-price and --output-price")
+    elif mode == "batch":
+        input_price *= obj.config.batch_discount
+        output_price *= obj.config.batch_discount
+    result = planning.estimate(input_per_mtok=input_price, output_per_mtok=output_price, input_tokens=input_tokens,
+                               output_tokens=output_tokens, requests=requests, mode=mode, model=model)
+    write_output(render_estimate(result.as_dict(), fmt), output)
+
+
+def render_estimate(data: dict, fmt: str) -> str:
+    from analyzer import render
+
+    if fmt == "json":
+        return render.to_json(data)
+    rows = [(k, render.money(v) if k.endswith("cost") or k.endswith("request") else
+             (render.exact(v) if isinstance(v, Decimal) else v)) for k, v in data.items()]
+    return render.to_table(["item", "value"], [(k, "" if v is None else str(v)) for k, v in rows])

@@ -1,0 +1,14 @@
+"""`llm-spend formats`: the input formats ingest knows."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+def formats() -> None:
+    """List the input formats `ingest --format` accepts."""
+    from analyzer.readers import READERS
+
+    for reader in READERS:
+        click.echo(f"{reader.name:<20} {reader.description}")

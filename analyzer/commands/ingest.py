@@ -1,0 +1,96 @@
+"""`llm-spend ingest`: read usage logs into the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from analyzer.cli import Context, wait_option
+from analyzer.modes import MODES
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", default="auto", show_default=True, help="Input format name, or auto to detect.")
+@click.option("--mode", type=click.Choice(MODES), help="Force the deployment mode of every row.")
+@click.option("--quiet", is_flag=True, help="Print nothing on success (for cron).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("--fail-under-coverage", type=click.FloatRange(0, 100), metavar="PCT",
+              help="Exit 1 (rows kept) when less than PCT % of the new tokens could be priced.")
+@click.option("--max-reject-rate", type=click.FloatRange(0, 100), metavar="PCT",
+              help="Exit 1 (good rows kept) when more than PCT % of the records read were rejected.")
+@click.option("--default-time", metavar="ISO", help="Time for records that carry none (e.g. a bare Anthropic message); UTC unless a zone is given.")
+@wait_option
+@click.pass_obj
+def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, quiet: bool, as_json: bool,
+           fail_under_coverage: float | None, max_reject_rate: float | None, default_time: str | None,
+           wait: float) -> None:
+    """Read usage logs (files, folders, .gz, - for stdin) into the store.
+
+    Incremental and idempotent: unchanged files are skipped, records already stored are not added
+    again. One run is one transaction. Exit codes: 0 ok, 1 failure or guard rail, 2 usage error,
+    75 store busy (try later).
+
+    Example (cron): llm-spend --db /data/usage.duckdb ingest /exports/ --quiet --wait 600
+    """
+    from analyzer.ingest import guard_rail_failures, ingest_paths
+
+    progress = FileCounter() if not quiet and sys.stderr.isatty() else None  # never in cron logs
+    try:
+        with obj.open(wait=wait) as con:
+            summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode, progress=progress,
+                                   default_time=default_time)
+    finally:
+        if progress:
+            progress(0, 0, None)  # erase the counter, also before an error line
+    tripped = guard_rail_failures(summary, min_coverage=fail_under_coverage, max_reject_rate=max_reject_rate)
+    if as_json:
+        click.echo(json.dumps(summary_dict(summary) | {"guard_rails_failed": [str(t) for t in tripped]}, indent=2))
+    elif not quiet:
+        for result in summary.files:
+            if result.status == "read":
+                click.echo(f"{result.path}: {result.format}: {result.rows_read:,} read, {result.rows_new:,} new, "
+                           f"{result.duplicates:,} duplicates, {result.rejects:,} rejected"
+                           + (f" ({result.note})" if result.note else ""))
+            elif result.status == "duplicate-file":
+                click.echo(f"{result.path}: skipped, {result.note}")
+        click.echo(summary_line(summary))
+    for result in summary.errors:
+        click.echo(f"error: {result.note}", err=True)
+    for failure in tripped:
+        click.echo(f"error: {failure}", err=True)
+    if summary.errors or tripped:
+        sys.exit(1)
+
+
+class FileCounter:
+    """Progress for a terminal: `[3/120] /exports/x.jsonl` redrawn in place on stderr, erased at the end."""
+
+    def __call__(self, done: int, total: int, current: str | None) -> None:
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns or 80
+        except (OSError, ValueError):
+            width = 80
+        text = "" if current is None else f"[{done + 1}/{total}] {current}"
+        click.echo("\r\x1b[K" + text[:width - 1], err=True, nl=False)
+
+
+def summary_line(summary) -> str:
+    skipped = sum(f.status in ("unchanged", "duplicate-file") for f in summary.files)
+    read = sum(f.status == "read" for f in summary.files)
+    return (f"ingested {summary.total('rows_new'):,} new rows from {read} files "
+            f"({skipped} unchanged skipped, {summary.total('duplicates'):,} duplicates, "
+            f"{summary.total('rejects'):,} rejected) in {summary.seconds:.1f}s")
+
+
+def summary_dict(summary) -> dict:
+    return {
+        "run_id": summary.run_id, "seconds": round(summary.seconds, 3),
+        "rows_new": summary.total("rows_new"), "rows_read": summary.total("rows_read"),
+        "duplicates": summary.total("duplicates"), "rejects": summary.total("rejects"),
+        "new_tokens": summary.new_tokens, "new_tokens_priced": summary.new_tokens_priced,
+        "files": [vars(f) | {"duplicates": f.duplicates} for f in summary.files],
+    }
