@@ -96,6 +96,11 @@ def to_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], currency: st
             else:
                 cells.append(str(_plain(value)))
         body.append(cells)
+    return align(columns, body)
+
+
+def align(columns: Sequence[str], body: list[list[str]]) -> str:
+    """Text cells as an aligned table: numeric-looking columns right-aligned, a rule under the header."""
     widths = [max([len(c)] + [len(r[i]) for r in body]) for i, c in enumerate(columns)]
     numeric = [all(_looks_numeric(r[i]) for r in body) and bool(body) for i in range(len(columns))]
 

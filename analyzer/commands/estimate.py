@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 import click
 
 from analyzer.cli import Context, output_options, write_output
+from analyzer.commands.planning import USAGE_FLAGS, estimate_from_usage, from_usage_options
 from analyzer.errors import UsageError
 from analyzer.modes import ESTIMATE_MODES
 
@@ -27,20 +28,38 @@ def _decimal(ctx, param, value):
 @click.option("--model", help="Take the rates in force now from the store.")
 @click.option("--input-price", callback=_decimal, help="USD per 1M input tokens.")
 @click.option("--output-price", callback=_decimal, help="USD per 1M output tokens.")
-@click.option("--input-tokens", type=click.IntRange(min=0), required=True, help="Input tokens per request.")
-@click.option("--output-tokens", type=click.IntRange(min=0), required=True, help="Output tokens per request.")
-@click.option("--requests", type=click.IntRange(min=0), required=True, help="Requests per month.")
+@click.option("--input-tokens", type=click.IntRange(min=0), help="Input tokens per request.")
+@click.option("--output-tokens", type=click.IntRange(min=0), help="Output tokens per request.")
+@click.option("--requests", type=click.IntRange(min=0), help="Requests per month (per group with --from-usage).")
 @click.option("--mode", type=click.Choice(ESTIMATE_MODES), default="serverless", show_default=True)
-@output_options(("table", "json"))
+@from_usage_options
+@output_options(("table", "csv", "json"))
 @click.pass_obj
-def estimate(obj: Context, model, input_price, output_price, input_tokens, output_tokens, requests, mode, fmt, output) -> None:
-    """What a workload costs per request and per month.
+def estimate(obj: Context, model, input_price, output_price, input_tokens, output_tokens, requests, mode,
+             from_usage, fmt, output, **usage_options) -> None:
+    """What a workload costs per request and per month, from given tokens or measured usage.
 
     Example: llm-spend estimate --input-price 0.90 --output-price 3.30 --input-tokens 3000
     --output-tokens 1000 --requests 2000000 --mode batch
+
+    Example: llm-spend estimate --from-usage --by feature --month 2026-09 --growth 20
     """
     from analyzer import estimate as planning
 
+    if from_usage:
+        given = {"--model": model, "--input-price": input_price, "--output-price": output_price,
+                 "--input-tokens": input_tokens, "--output-tokens": output_tokens}
+        clash = [flag for flag, value in given.items() if value is not None]
+        if clash or mode != "serverless":
+            raise UsageError(f"--from-usage measures tokens and prices from the store: drop {', '.join(clash) or '--mode'}")
+        return write_output(estimate_from_usage(obj, requests=requests, fmt=fmt, **usage_options), output)
+    used = [USAGE_FLAGS[name] for name, value in usage_options.items() if value is not None]
+    if used:
+        raise UsageError(f"{used[0]} needs --from-usage")
+    if input_tokens is None or output_tokens is None or requests is None:
+        raise UsageError("give --input-tokens, --output-tokens and --requests (or --from-usage)")
+    if fmt == "csv":
+        raise UsageError("--format csv is for --from-usage; use table or json")
     if model and (input_price is not None or output_price is not None):
         raise UsageError("give --model or --input-price/--output-price, not both")
     if model:

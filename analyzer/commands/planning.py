@@ -1,0 +1,105 @@
+"""Options and output shared by the planning commands (`estimate --from-usage`, `whatif`): the
+period and group flags, and one renderer for a planning `Result` (table, CSV, JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import click
+
+from analyzer.cli import Context
+from analyzer.errors import UsageError
+
+BY_HELP = "Comma-separated dimensions: tenant, feature, environment, model, mode, provider, user_id, project."
+# The option names of from_usage_options (without --from-usage) and the flags a user types.
+USAGE_FLAGS = {"by_text": "--by", "month": "--month", "since": "--since", "until": "--until", "where": "--where",
+               "growth": "--growth"}
+
+
+def _percent(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"{value!r} is not a number") from None
+    if not number.is_finite():
+        raise click.BadParameter(f"{value!r} is not a number")
+    return number
+
+
+def measured_options(func):
+    """--by, --month / --since / --until and --where: which measured usage, grouped how."""
+    for option in reversed([
+        click.option("--by", "by_text", help=BY_HELP),
+        click.option("--month", metavar="YYYY-MM", help="One calendar month (UTC)."),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day included (UTC)."),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day included (UTC)."),
+        click.option("--where", metavar="DIM=VALUE,...",
+                     help="Only usage with these exact values, e.g. feature=chat,tenant=acme ((none) = missing)."),
+    ]):
+        func = option(func)
+    return func
+
+
+def from_usage_options(func):
+    """The flags `estimate --from-usage` adds to `estimate`."""
+    func = click.option("--growth", callback=_percent, metavar="PCT",
+                        help="With --from-usage --month: the measured month's volume grown by PCT percent.")(func)
+    func = measured_options(func)
+    return click.option("--from-usage", is_flag=True,
+                        help="Measure tokens and cost per request from the stored usage.")(func)
+
+
+def day(value: datetime | None):
+    return value.date() if value else None
+
+
+def estimate_from_usage(obj: Context, *, requests: int | None, fmt: str, by_text: str | None, month: str | None,
+                        since: datetime | None, until: datetime | None, where: str | None,
+                        growth: Decimal | None) -> str:
+    """`estimate --from-usage`, through the same Python API a notebook uses."""
+    from analyzer.api import Store
+
+    result = Store(obj.db, obj.config).estimate_from_usage(
+        by=by_text, month=month, since=day(since), until=day(until), where=where, requests=requests, growth=growth)
+    return render_result(result, fmt)
+
+
+# Money columns of planning results; None there means unpriced (difference: not comparable).
+MONEY = {"sample_cost", "cost_per_request", "monthly_cost", "current_cost", "whatif_cost", "difference",
+         "month_to_date", "trailing_spend", "daily_mean", "projected_month_end"}
+
+
+def render_result(result, fmt: str) -> str:
+    """JSON: what it covers, `rows` and `total` (decimal strings); CSV: the rows, exact; table:
+    the rows and a total line, money rounded for display and `unpriced` where unknown."""
+    from analyzer import render
+
+    if fmt == "json":
+        return render.to_json(result.as_dict())
+    if fmt == "csv":
+        return render.to_csv(result.columns, result.records())
+    if fmt != "table":
+        raise UsageError(f"--format {fmt!r}: one of table, csv, json")
+    keys = [c for c in result.columns if c in result.meta.get("by", [])]
+    rows = list(result.rows)
+    if keys and result.total is not None:
+        rows.append(result.total | {keys[0]: "total"})
+    cells = [[_cell(name, row.get(name)) for name in result.columns] for row in rows]
+    return render.align(result.columns, cells)
+
+
+def _cell(name: str, value) -> str:
+    from analyzer import render
+
+    if name in MONEY:
+        if value is None:
+            return "" if name == "difference" else "unpriced"
+        return render.money(value)
+    if isinstance(value, Decimal):
+        return render.exact(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return render.tokens(value)
+    return "" if value is None else str(render.json_ready(value))
