@@ -1,6 +1,10 @@
 """Settings: defaults, overridden by a TOML config file (`--config` or `$LLM_SPEND_CONFIG`).
 
-Attribution (SPEC "Attribution"); every list is tried in order, the first non-empty value wins:
+The whole file is validated when it is read (pydantic models, one per `[section]`, unknown
+sections and keys refused), so a mistake is one `error:` line naming the file, the key and the
+problem, before anything runs. docs/config.md describes every key.
+
+Attribution (docs/attribution.md): every list is tried in order, the first non-empty value wins:
 
     [attribution]                      # JSON paths into the record, or bare column names
     tenant = ["$.metadata.tenant", "team_id"]
@@ -19,22 +23,32 @@ Attribution (SPEC "Attribution"); every list is tried in order, the first non-em
 A field not set under [attribution] uses the reader's own defaults where it has some (LiteLLM's
 team_id / end_user, Helicone's properties, Langfuse's userId...), else DEFAULT_ATTRIBUTION. The
 tenant map applies when no tenant path finds a value; it is a MAP parameter of stage_usage.
+
+Adding a section is one model class decorated with `@section("name")` below; its validated
+values are `Config.sections["name"]` (None when the file has no such section).
 """
 
 from __future__ import annotations
 
+import difflib
+from functools import lru_cache
+import math
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Annotated, Any, Callable, Mapping
+
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model,
+                      field_validator)
 
 from analyzer.errors import BadInput
 
 ATTRIBUTES = ("tenant", "feature", "environment", "user_id", "project")
 
-# Ordered JSON paths tried for each attribute; the first non-empty value wins (SPEC "Attribution").
+# Ordered JSON paths tried for each attribute; the first non-empty value wins (docs/attribution.md).
 DEFAULT_ATTRIBUTION: dict[str, tuple[str, ...]] = {
     "tenant": ("$.metadata.tenant", "$.request.metadata.tenant", "$.team_id"),
     "feature": ("$.metadata.feature", "$.request.metadata.feature"),
@@ -63,9 +77,18 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "reasoning_tokens": ("reasoning_tokens",),
 }
 
+# stage_usage picks, per attribution field, the first non-empty of at most this many path slots.
+MAX_PATHS = 8
 
 DEFAULT_MEMORY_LIMIT = "512MB"
-_MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$", re.IGNORECASE)
+# Below this an ingest cannot run: DuckDB reads a file in blocks of over 100 MB.
+MIN_MEMORY_LIMIT = "256MB"
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+_UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+# The batch discount is stored as DECIMAL(7, 6) (settings, read by the priced_usage view).
+DISCOUNT_PLACES = 6
 
 
 @dataclass(frozen=True)
@@ -81,6 +104,8 @@ class Config:
     # DuckDB's memory limit: past it, large ingests spill to a temp folder next to the store
     # instead of growing (a 10M-line file would otherwise take several GB).
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+    # Every registered section as validated (None: not in the file), for sections added later.
+    sections: Mapping[str, Any] = field(default_factory=dict)
 
 
 def json_path(spec: str) -> str:
@@ -90,78 +115,222 @@ def json_path(spec: str) -> str:
     return '$."' + spec.replace('"', '\\"') + '"'
 
 
+@lru_cache(maxsize=256)
+def check_json_path(path: str) -> str | None:
+    """Why DuckDB would refuse this JSON path in stage_usage (several paths at once, so no
+    wildcards), or None when it reads it. Compiled by DuckDB itself, so the rule is DuckDB's."""
+    import duckdb
+
+    try:
+        _path_checker().execute("SELECT json_extract_string('{}', $paths)", {"paths": [path, path]}).fetchall()
+    except duckdb.Error as exc:
+        return str(exc).split("Error: ", 1)[-1].splitlines()[0]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _path_checker():
+    import duckdb
+
+    return duckdb.connect(config={"autoinstall_known_extensions": False, "enable_external_access": False})
+
+
+# --- the file's schema: one model per section ------------------------------------------------
+
+STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+SECTIONS: dict[str, type[BaseModel]] = {}
+
+
+@lru_cache(maxsize=1)
+def _file_model() -> type[BaseModel]:
+    """The top level of the file: `db` and every registered section."""
+    return create_model(
+        "ConfigFile", __config__=STRICT,
+        db=(Annotated[str, Field(min_length=1)] | None, None),
+        **{name: (model | None, None) for name, model in SECTIONS.items()},
+    )
+
+
+def section(name: str) -> Callable[[type[BaseModel]], type[BaseModel]]:
+    """Register a `[name]` section of the config file (its model validates it)."""
+    def register(model: type[BaseModel]) -> type[BaseModel]:
+        SECTIONS[name] = model
+        _file_model.cache_clear()
+        return model
+    return register
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _as_paths(value: list[str]) -> tuple[str, ...]:
+    paths = []
+    for spec in value:
+        if not spec.strip():
+            raise ValueError("an empty JSON path or column name")
+        path = json_path(spec)
+        problem = check_json_path(path)
+        if problem:
+            raise ValueError(f"{spec!r} is not a JSON path DuckDB can read ({problem})")
+        paths.append(path)
+    return tuple(paths)
+
+
+# A list of JSON paths (or bare column names; one string is a list of one), checked by DuckDB.
+Paths = Annotated[list[str], BeforeValidator(_one_or_many), Field(max_length=MAX_PATHS), AfterValidator(_as_paths)]
+AnyPaths = Annotated[list[str], BeforeValidator(_one_or_many), AfterValidator(_as_paths)]
+
+
+@section("store")
+class StoreSection(BaseModel):
+    model_config = STRICT
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        value = value.strip()
+        if not _MEMORY.match(value):
+            raise ValueError("must look like '512MB' or '2GB'")
+        if memory_bytes(value) < memory_bytes(MIN_MEMORY_LIMIT):
+            raise ValueError(f"{value!r} is too small: at least {MIN_MEMORY_LIMIT}")
+        return value
+
+
+def memory_bytes(text: str) -> int:
+    number, unit = _MEMORY.match(text.strip()).groups()
+    return int(Decimal(number) * _UNITS[unit.lower()])
+
+
+@section("pricing")
+class PricingSection(BaseModel):
+    model_config = STRICT
+    batch_discount: Decimal = Decimal("0.5")
+
+    @field_validator("batch_discount", mode="before")
+    @classmethod
+    def _discount(cls, value: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+            raise ValueError(f"must be a number between 0 and 1, not {_kind(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"must be a number between 0 and 1, not {value}")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"{value!r} is not a number") from None
+        if not number.is_finite():
+            raise ValueError(f"must be a number between 0 and 1, not {value}")
+        if not Decimal(0) <= number <= Decimal(1):
+            raise ValueError(f"must be between 0 and 1, not {value}")
+        if -number.as_tuple().exponent > DISCOUNT_PLACES and number != number.quantize(Decimal(1).scaleb(-DISCOUNT_PLACES)):
+            raise ValueError(f"{value} has more than {DISCOUNT_PLACES} decimal places")
+        return number
+
+
+def _paths_section(name: str, fields: tuple[str, ...], doc: str, limit: bool) -> type[BaseModel]:
+    kind = Paths if limit else AnyPaths
+    model = create_model(name, __config__=STRICT, __doc__=doc,
+                         **{f: (kind | None, None) for f in fields})
+    for f in fields:
+        model.model_fields[f].description = f"ordered JSON paths or columns for {f}"
+    return model
+
+
+AttributionSection = section("attribution")(_paths_section(
+    "AttributionSection", ATTRIBUTES, "[attribution]: ordered JSON paths per attribution field.", True))
+ColumnsSection = section("columns")(_paths_section(
+    "ColumnsSection", tuple(TABLE_COLUMNS), "[columns]: source columns per canonical column.", False))
+
+
+@section("tenant_map")
+class TenantMapSection(BaseModel):
+    model_config = STRICT
+    ids: Paths | None = None
+    file: Annotated[str, Field(min_length=1)] | None = None
+    names: dict[str, str] = {}
+
+
+# --- reading ---------------------------------------------------------------------------------
+
 def load_config(path: str | os.PathLike | None) -> Config:
-    """Read the config file, if any; an unreadable or invalid file is a BadInput."""
+    """Read and validate the config file, if any; an unreadable or invalid file is a BadInput."""
     path = path or os.environ.get("LLM_SPEND_CONFIG")
     if not path:
         return Config()
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"config file not found: {path}") from None
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise BadInput(f"config file {path}: {exc}") from None
-    return _parse(data, path)
-
-
-def _parse(data: dict, path: Path) -> Config:
-    pricing = data.get("pricing", {})
+    except OSError as exc:
+        raise BadInput(f"config file {path}: {exc.strerror or exc}") from None
     try:
-        discount = Decimal(str(pricing.get("batch_discount", "0.5")))
-    except InvalidOperation:
-        raise BadInput(f"config file {path}: pricing.batch_discount is not a number") from None
-    if not Decimal(0) <= discount <= Decimal(1):
-        raise BadInput(f"config file {path}: pricing.batch_discount must be between 0 and 1")
+        data = tomllib.loads(_decode(raw, path))
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"config file {path}: not valid TOML: {exc}") from None
+    try:
+        parsed = _file_model().model_validate(data)
+    except ValidationError as exc:
+        raise BadInput(f"config file {path}: {describe_errors(exc)}") from None
+    return _config(parsed, path)
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    for bom, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                      (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(bom):
+            raise BadInput(f"config file {path}: the file is {name} text; save it as UTF-8")
+    if b"\x00" in raw:
+        raise BadInput(f"config file {path}: not UTF-8 text (it holds NUL bytes: UTF-16 or UTF-32?); save it as UTF-8")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"config file {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def _config(parsed: BaseModel, path: Path) -> Config:
+    sections = {name: getattr(parsed, name) for name in SECTIONS}
+    store = sections["store"] or StoreSection()
+    pricing = sections["pricing"] or PricingSection()
+    given = sections["attribution"]
     attribution = dict(DEFAULT_ATTRIBUTION)
-    for name, paths in data.get("attribution", {}).items():
-        if name not in ATTRIBUTES:
-            raise BadInput(f"config file {path}: unknown attribution field {name!r} (one of {', '.join(ATTRIBUTES)})")
-        if isinstance(paths, str):
-            paths = [paths]
-        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-            raise BadInput(f"config file {path}: attribution.{name} must be a list of JSON paths or columns")
-        attribution[name] = tuple(json_path(p) for p in paths)
-    db = data.get("db")
-    tenant_keys, tenant_names = _tenant_map(data.get("tenant_map", {}), path)
+    configured: set[str] = set()
+    for name in ATTRIBUTES:
+        value = getattr(given, name) if given else None
+        if value is not None:
+            attribution[name] = value
+            configured.add(name)
+    columns = dict(TABLE_COLUMNS)
+    for name in TABLE_COLUMNS:
+        value = getattr(sections["columns"], name) if sections["columns"] else None
+        if value is not None:
+            columns[name] = value
+    tenant_keys, tenant_names = _tenant_map(sections["tenant_map"], path)
     return Config(
-        db=(path.parent / db) if db else None,
-        batch_discount=discount,
+        db=(path.parent / parsed.db) if parsed.db else None,
+        batch_discount=pricing.batch_discount,
         attribution=attribution,
         source=path,
-        configured=frozenset(data.get("attribution", {})),
+        configured=frozenset(configured),
         tenant_keys=tenant_keys,
         tenant_names=tenant_names,
-        columns=_columns(data.get("columns", {}), path),
-        memory_limit=_memory_limit(data.get("store", {}).get("memory_limit", DEFAULT_MEMORY_LIMIT), path),
+        columns=columns,
+        memory_limit=store.memory_limit,
+        sections=sections,
     )
 
 
-def _memory_limit(value, path: Path) -> str:
-    if not isinstance(value, str) or not _MEMORY.match(value.strip()):
-        raise BadInput(f"config file {path}: store.memory_limit must look like '512MB' or '2GB'")
-    return value.strip()
-
-
-def _paths(value, where: str, path: Path) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
-        raise BadInput(f"config file {path}: {where} must be a list of JSON paths or columns")
-    return tuple(json_path(p) for p in value)
-
-
-def _tenant_map(table: dict, path: Path) -> tuple[tuple[str, ...], dict[str, str]]:
+def _tenant_map(table: TenantMapSection | None, path: Path) -> tuple[tuple[str, ...], dict[str, str]]:
     """[tenant_map]: `ids` (where ids are found), `names` (id = tenant) and/or `file` (a CSV
     with columns id,tenant, relative to the config file). Later entries win."""
-    keys = _paths(table["ids"], "tenant_map.ids", path) if "ids" in table else DEFAULT_TENANT_KEYS
+    if table is None:
+        return DEFAULT_TENANT_KEYS, {}
+    keys = table.ids if table.ids is not None else DEFAULT_TENANT_KEYS
     names: dict[str, str] = {}
-    if "file" in table:
-        names.update(_tenant_file(path.parent / str(table["file"]), path))
-    inline = table.get("names", {})
-    if not isinstance(inline, dict) or not all(isinstance(v, str) for v in inline.values()):
-        raise BadInput(f"config file {path}: tenant_map.names must be a table of id = \"tenant\"")
-    names.update({str(k): v for k, v in inline.items()})
+    if table.file is not None:
+        names.update(_tenant_file(path.parent / table.file, path))
+    names.update(table.names)
     return keys, names
 
 
@@ -169,21 +338,82 @@ def _tenant_file(csv_path: Path, path: Path) -> dict[str, str]:
     import csv
 
     try:
-        with open(csv_path, newline="", encoding="utf-8") as handle:
+        with open(csv_path, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
             header = rows[0].keys() if rows else []
     except OSError as exc:
-        raise BadInput(f"config file {path}: tenant_map.file: {exc}") from None
+        raise BadInput(f"config file {path}: tenant_map.file: {csv_path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BadInput(f"config file {path}: tenant_map.file: {csv_path} is not a UTF-8 CSV file ({exc})") from None
     if rows and not {"id", "tenant"} <= set(header):
-        raise BadInput(f"config file {path}: tenant_map.file {csv_path} needs the columns id,tenant")
+        raise BadInput(f"config file {path}: tenant_map.file: {csv_path} needs the columns id,tenant")
     return {row["id"].strip(): row["tenant"].strip() for row in rows if row["id"] and row["tenant"]}
 
 
-def _columns(table: dict, path: Path) -> dict[str, tuple[str, ...]]:
-    """[columns]: for the generic CSV / Parquet readers, source columns per canonical column."""
-    columns = dict(TABLE_COLUMNS)
-    for name, value in table.items():
-        if name not in TABLE_COLUMNS:
-            raise BadInput(f"config file {path}: unknown column {name!r} in [columns] (one of {', '.join(TABLE_COLUMNS)})")
-        columns[name] = tuple(v for v in _paths(value, f"columns.{name}", path))
-    return columns
+# --- messages --------------------------------------------------------------------------------
+
+_KINDS = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
+          dict: "a table"}
+
+
+def _kind(value: Any) -> str:
+    for kind, text in _KINDS.items():
+        if type(value) is kind:
+            shown = str(value).lower() if kind is bool else repr(value)
+            return f"{text} ({shown})" if kind in (bool, int, float) else text
+    return "a date or time" if hasattr(value, "isoformat") else type(value).__name__
+
+
+def _where(loc: tuple) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _known(loc: tuple) -> list[str]:
+    """The keys allowed where `loc` points (its parent model's fields)."""
+    model = _file_model()
+    for part in loc[:-1]:
+        if part not in model.model_fields:
+            return []
+        annotation = model.model_fields[part].annotation
+        model = next((a for a in getattr(annotation, "__args__", (annotation,))
+                      if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _problem(error: dict) -> str:
+    kind, loc, value = error["type"], error["loc"], error.get("input")
+    if kind == "extra_forbidden":
+        known = _known(loc)
+        what = "section or key" if len(loc) == 1 else "key"
+        hint = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        return (f"unknown {what}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                + (f"; known: {', '.join(known)}" if known else ""))
+    if kind in ("model_type", "dict_type"):
+        return f"must be a table ([{_where(loc)}]), not {_kind(value)}"
+    if kind == "list_type":
+        return f"must be an array of strings (or one string), not {_kind(value)}"
+    if kind == "string_type":
+        return f"must be a string, not {_kind(value)}"
+    if kind == "too_long":
+        return f"at most {MAX_PATHS} paths (it has {len(value)})"
+    if kind == "string_too_short":
+        return "must not be empty"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """Every problem of the file on one line: `key: problem; key: problem`."""
+    parts = []
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        parts.append(f"{_where(loc)}: {_problem(error)}" if loc else _problem(error))
+    return "; ".join(parts)
