@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= usage.duckdb
 REPORTS ?= reports
 
-.PHONY: demo install browser test bench clean
+.PHONY: demo install browser test bench regen clean
 
 demo: install
 	$(BIN)/llm-spend --db $(DB) rates load sample_logs/rates.csv
@@ -31,6 +31,10 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest -q
+
+# Generated files: rewrite them from their generators and print what changed.
+regen: install
+	$(BIN)/python scripts/regen_expected.py
 
 bench: install
 	$(BIN)/python benchmarks/run.py --sizes 1000000 10000000

@@ -16,17 +16,14 @@ from pathlib import Path
 import duckdb
 
 from analyzer.readers import Reader, Sample
-from analyzer.sqlfiles import compose, query, scalar
+from analyzer.sqlfiles import query, run_composed, scalar
 from analyzer.staging import FileScan, is_gzip
 
 # Top-level keys kept as JSON for attribution; a configured path starting elsewhere disables the path.
 ROOTS = ("metadata", "request", "user", "team_id", "end_user", "project_id", "api_key_id")
+# The parsed columns; `usage` takes its type from the one Chat Completions usage shape (chat_usage_type).
 COLUMNS = {
-    "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
-    "usage": "STRUCT(prompt_tokens BIGINT, completion_tokens BIGINT, "
-             "prompt_tokens_details STRUCT(cached_tokens BIGINT), "
-             "completion_tokens_details STRUCT(reasoning_tokens BIGINT), "
-             "cached_tokens BIGINT, reasoning_tokens BIGINT)",
+    "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "usage": None,
     "metadata": "JSON", "request": "JSON", "user": "VARCHAR", "team_id": "VARCHAR",
     "end_user": "VARCHAR", "project_id": "VARCHAR", "api_key_id": "VARCHAR",
 }
@@ -51,19 +48,20 @@ def stage_usage_fast(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader,
                      scan: FileScan, params: dict) -> bool:
     """Build `staged` through the fast path; False (nothing staged) when the row count says the
     lines are not one row each, and the caller takes the general path."""
+    columns = dict(COLUMNS, usage=scalar(con, "chat_usage_type"))
     con.execute(query("parse_openai_chat_fast"), {
-        "path": str(path), "columns": COLUMNS, "compression": "gzip" if is_gzip(path) else "none"})
+        "path": str(path), "columns": columns, "compression": "gzip" if is_gzip(path) else "none"})
     if scalar(con, "count_fast_parsed") != scan.lines:
         return False
     first_rowid = scalar(con, "first_fast_rowid")
-    con.execute(compose("stage_usage", reader=reader.fast_query), dict(params, first_rowid=first_rowid))
+    run_composed(con, "stage_usage", dict(params, first_rowid=first_rowid), reader=reader.fast_query)
     con.execute(query("set_aside_fast_rows"))
     con.execute(query("fast_lines_needing_raw"), {"first_rowid": first_rowid})
     if scalar(con, "count_fast_raw_lines"):
         con.execute(query("drop_fast_rejects"))
         con.execute(query("stage_records_for_raw_lines"))
         con.execute(query("stage_objects"))
-        con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
+        run_composed(con, "stage_usage", params, reader=reader.query_for(sample))
         con.execute(query("merge_raw_rows"))
     else:
         con.execute(query("use_fast_rows"))

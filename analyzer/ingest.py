@@ -26,7 +26,7 @@ from analyzer.errors import BadInput, GuardRailTripped, UsageError
 from analyzer.files import Sample, read_sample
 from analyzer.modes import MODES
 from analyzer.readers import Reader, detect_reader, reader_named
-from analyzer.sqlfiles import compose, first_row, query, scalar
+from analyzer.sqlfiles import first_row, query, run_composed, scalar
 from analyzer.staging import UNREADABLE_MARK, FileScan, scan_file, stage_file, unreadable_lines_met
 from analyzer.store import transaction
 
@@ -229,19 +229,19 @@ class Ingest:
         except BadInput as exc:
             con.execute(query("insert_file_reject"), {"source_file": key, "reason": str(exc), "run_id": run_id})
             return FileResult(key, "error", note=str(exc))
-        extra = reader.params(self.config) if reader.params else {}
+        own = reader.query_params(self.config)
         if reader.target == "billed_costs":
-            params = dict(provider=reader.provider, default_time=self.default_time, mark=UNREADABLE_MARK, **extra)
-            self._stage(path, reader, sample, scan, lambda fast: con.execute(
-                compose("stage_billed_costs", reader=reader.query_for(sample)), params))
+            params = dict(own, default_time=self.default_time, mark=UNREADABLE_MARK)
+            self._stage(path, reader, sample, scan, lambda fast: run_composed(
+                con, "stage_billed_costs", params, reader=reader.query_for(sample)))
             return self._read_billed_costs(reader, key, run_id)
-        params = dict(attribution_params(self.config, reader), mode=self.mode, default_mode=reader.mode,
-                      provider=reader.provider, mark=UNREADABLE_MARK, default_time=self.default_time, **extra)
+        params = dict(attribution_params(self.config, reader), **own, mode=self.mode, mark=UNREADABLE_MARK,
+                      default_time=self.default_time)
 
         def normalise(layout: str | None) -> None:
             if not (layout and fastpath.applies(reader, sample, layout, scan, params)
                     and fastpath.stage_usage_fast(con, path, reader, sample, scan, params)):
-                con.execute(compose("stage_usage", reader=reader.query_for(sample)), params)
+                run_composed(con, "stage_usage", params, reader=reader.query_for(sample))
 
         self._stage(path, reader, sample, scan, normalise)
         counts = first_row(con, "count_staged")

@@ -69,6 +69,18 @@ def compose(name: str, **slots: str) -> str:
     return sql
 
 
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+def run_composed(con, name: str, params: dict, **slots: str):
+    """Execute `compose(name, **slots)` with the parameters its SQL names. Readers share one
+    parameter set (attribution, mode, flags such as `metadata_tags`) across queries that each take
+    only some of them; DuckDB refuses a parameter a statement does not name."""
+    sql = compose(name, **slots)
+    named = set(_PARAMETER.findall(sql))
+    return con.execute(sql, {key: value for key, value in params.items() if key in named})
+
+
 def first_row(con, name: str, params: dict | None = None) -> dict | None:
     """The first row of a named query as a dict, or None; the result is read to the end
     (DuckDB 2 refuses new work on a connection while a result is still open)."""

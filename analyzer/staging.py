@@ -150,6 +150,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sampl
     Python instead. Returns the layout used."""
     layout = reader.layout_for(sample) if sample is not None else reader.layouts[0]
     con.execute(query("create_reader_macros"))
+    con.execute(query("create_usage_macros"))
     con.execute(query("create_staged_problems"))
     if layout == "csv":
         stage_csv(con, path, sample)

@@ -8,7 +8,7 @@ import pytest
 
 import analyzer.fastpath
 from analyzer.store import open_store
-from tests.helpers import REPO, Spend, chat_record, write_jsonl
+from tests.helpers import FORMATS, REPO, Spend, chat_record, write_jsonl
 
 TRICKY = [
     chat_record("a", metadata={"tenant": "acme", "feature": "chat", "environment": "prod"}, user="u1", cached=10),
@@ -63,7 +63,7 @@ def test_fast_and_general_paths_store_the_same_rows(tmp_path, monkeypatch, gz):
     fast, slow = ingest_both(tmp_path, monkeypatch, path)
     assert fast == slow
     assert len(fast["usage"]) == 8 and len(fast["rejects"]) == 9  # "a" twice: the first is kept
-    assert [r[2] for r in fast["rejects"]][-2:] == ["bad token count", "bad token count"]
+    assert [r[2] for r in fast["rejects"]][-2:] == ["bad token count: usage.prompt_tokens"] * 2
 
 
 def test_fast_and_general_paths_agree_on_the_sample(tmp_path, monkeypatch):
@@ -77,3 +77,13 @@ def test_blank_lines_take_the_general_path_and_keep_line_numbers(spend, tmp_path
     path.write_text(json.dumps(chat_record("x")) + "\n\n" + json.dumps(chat_record("y")) + "\n")
     spend.ok("ingest", path)
     assert [r["source_line"] for r in spend.sql("SELECT source_line FROM usage ORDER BY 1")] == [1, 3]
+
+
+def test_fast_and_general_paths_agree_on_counts_that_are_no_integers(tmp_path, monkeypatch):
+    path = FORMATS / "openai_chat_bad_token_counts.CONSTRUCTED.jsonl"
+    fast, slow = ingest_both(tmp_path, monkeypatch, path)
+    assert fast == slow
+    assert len(fast["usage"]) == 2 and len(fast["rejects"]) == 12
+    assert {r[2] for r in fast["rejects"]} >= {"bad token count: usage.prompt_tokens",
+                                              "bad token count: usage.completion_tokens",
+                                              "bad token count: usage.prompt_tokens_details.cache_write_tokens"}

@@ -37,6 +37,15 @@ class Reader:
     attribution: dict[str, tuple[str, ...]] = field(default_factory=dict)
     params: Callable[[Any], dict] | None = None  # extra query parameters from the Config
     target: str = "usage"  # usage | billed_costs (not usage: stored for reconciliation)
+    # The record's top-level `metadata` is the caller's tags (attribution, attributes); False
+    # for a source that writes something else there (SGLang: engine info).
+    metadata_tags: bool = True
+
+    def query_params(self, config: Any) -> dict:
+        """The parameters the reader's queries take besides attribution: its mode, provider and
+        flags, and any extras it derives from the config."""
+        extra = self.params(config) if self.params else {}
+        return dict(default_mode=self.mode, provider=self.provider, metadata_tags=self.metadata_tags, **extra)
 
     def query_for(self, sample: Sample) -> str:
         return self.stream_query if self.stream_query and sample.streamed else self.query

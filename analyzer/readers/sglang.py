@@ -31,4 +31,5 @@ READER = Reader(
     stream_query="normalise_openai_chat_stream",
     layouts=("lines", "document", "sse"),
     provider="sglang",
+    metadata_tags=False,  # its top-level metadata is engine info (weight_version)
 )

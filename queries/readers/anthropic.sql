@@ -1,21 +1,20 @@
 -- name: normalise_anthropic
--- Anthropic Messages responses (`type` "message"; JSONL or a JSON document). Anthropic's
--- input_tokens EXCLUDES cache reads and writes: canonical input = input_tokens +
--- cache_read_input_tokens + cache_creation_input_tokens; cached = cache reads; cache write =
--- cache creation (its 5m / 1h split kept in attributes.cache_creation, with service_tier and
+-- Anthropic Messages responses (`type` "message"; JSONL or a JSON document), in the Anthropic
+-- convention (spend_anthropic_tokens, usage_conventions.sql): input_tokens EXCLUDES cache reads
+-- and writes, which are added to the canonical input; cached = cache reads; cache write = cache
+-- creation (its 5m / 1h split kept in attributes.cache_creation, with service_tier and
 -- inference_geo). Output includes thinking (output_tokens_details.thinking_tokens = reasoning).
 -- A message carries no time: `created_at` / `timestamp` if a log added one, else the ingest's
 -- --default-time, else a reject "no timestamp". Identity: the message id.
 WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
-        json_transform(object_raw, '{
-            "id": "VARCHAR", "model": "VARCHAR", "created_at": "VARCHAR", "timestamp": "VARCHAR",
-            "usage": {"input_tokens": "BIGINT", "output_tokens": "BIGINT",
-                      "cache_read_input_tokens": "BIGINT", "cache_creation_input_tokens": "BIGINT",
-                      "cache_creation": "JSON", "service_tier": "VARCHAR", "inference_geo": "VARCHAR",
-                      "output_tokens_details": {"thinking_tokens": "BIGINT"}}}') AS r
+        json_transform(object_raw, '{"id": "VARCHAR", "model": "VARCHAR", "created_at": "VARCHAR",
+            "timestamp": "VARCHAR", "usage": ' || spend_anthropic_usage_shape() || '}') AS r
     FROM objects
+),
+tokens AS (
+    SELECT *, spend_anthropic_tokens(r.usage, 'usage.') AS t FROM parsed
 )
 SELECT
     source_line,
@@ -23,7 +22,8 @@ SELECT
     CASE
         WHEN NOT is_json THEN 'not JSON'
         WHEN object_raw IS NULL THEN 'not a JSON object'
-        WHEN r.usage IS NULL OR (r.usage.input_tokens IS NULL AND r.usage.output_tokens IS NULL) THEN 'no usage'
+        WHEN NOT t.has_usage THEN 'no usage'
+        WHEN t.bad IS NOT NULL THEN 'bad token count: ' || t.bad
     END AS reason,
     coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
     spend_time(coalesce(r.created_at, r.timestamp)) AS ts,
@@ -31,16 +31,11 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    coalesce(r.usage.input_tokens, 0) + coalesce(r.usage.cache_read_input_tokens, 0)
-        + coalesce(r.usage.cache_creation_input_tokens, 0) AS input_tokens,
-    coalesce(r.usage.cache_read_input_tokens, 0) AS cached_input_tokens,
-    coalesce(r.usage.cache_creation_input_tokens, 0) AS cache_write_tokens,
-    coalesce(r.usage.output_tokens, 0) AS output_tokens,
-    coalesce(r.usage.output_tokens_details.thinking_tokens, 0) AS reasoning_tokens,
+    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
     raw AS doc,
     json_object('cache_creation', r.usage.cache_creation, 'service_tier', r.usage.service_tier,
                 'inference_geo', r.usage.inference_geo) AS attributes
-FROM parsed
+FROM tokens
 
 -- name: normalise_anthropic_stream
 -- Anthropic Messages stream captures (SSE events). A stream starts at each `message_start`
@@ -50,16 +45,8 @@ FROM parsed
 WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
-        json_transform(object_raw, '{"type": "VARCHAR",
-            "message": {"id": "VARCHAR", "model": "VARCHAR",
-                "usage": {"input_tokens": "BIGINT", "output_tokens": "BIGINT",
-                          "cache_read_input_tokens": "BIGINT", "cache_creation_input_tokens": "BIGINT",
-                          "cache_creation": "JSON", "service_tier": "VARCHAR", "inference_geo": "VARCHAR",
-                          "output_tokens_details": {"thinking_tokens": "BIGINT"}}},
-            "usage": {"input_tokens": "BIGINT", "output_tokens": "BIGINT",
-                      "cache_read_input_tokens": "BIGINT", "cache_creation_input_tokens": "BIGINT",
-                      "cache_creation": "JSON", "service_tier": "VARCHAR", "inference_geo": "VARCHAR",
-                      "output_tokens_details": {"thinking_tokens": "BIGINT"}}}') AS e
+        json_transform(object_raw, '{"type": "VARCHAR", "message": {"id": "VARCHAR", "model": "VARCHAR", "usage": '
+            || spend_anthropic_usage_shape() || '}, "usage": ' || spend_anthropic_usage_shape() || '}') AS e
     FROM objects
 ),
 events AS (
@@ -107,6 +94,7 @@ SELECT
     CASE
         WHEN start_line IS NULL THEN 'no usage: stream without message_start'
         WHEN NOT has_final THEN 'no usage: stream cut'
+        WHEN t.bad IS NOT NULL THEN 'bad token count: ' || t.bad
     END AS reason,
     coalesce(id, 'sha:' || md5(all_raw)) AS request_id,
     CAST(NULL AS TIMESTAMPTZ) AS ts,
@@ -114,11 +102,13 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    coalesce(input_tokens, 0) + coalesce(cache_read, 0) + coalesce(cache_creation, 0) AS input_tokens,
-    coalesce(cache_read, 0) AS cached_input_tokens,
-    coalesce(cache_creation, 0) AS cache_write_tokens,
-    coalesce(output_tokens, 0) AS output_tokens,
-    coalesce(thinking, 0) AS reasoning_tokens,
-    json_extract(start_raw, '$.message') AS doc,
+    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    CAST(json_extract(start_raw, '$.message') AS VARCHAR) AS doc,
     json_object('cache_creation', cache_split, 'service_tier', service_tier, 'inference_geo', inference_geo) AS attributes
-FROM streams
+FROM (
+    -- each count is its last value in the stream, read in the Anthropic convention
+    SELECT *, spend_anthropic_tokens({'input_tokens': input_tokens, 'output_tokens': output_tokens,
+        'cache_read_input_tokens': cache_read, 'cache_creation_input_tokens': cache_creation,
+        'output_tokens_details': {'thinking_tokens': thinking}}, 'usage.') AS t
+    FROM streams
+)

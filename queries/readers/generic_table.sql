@@ -17,12 +17,12 @@ picked AS (
         list_filter(v[$col_model_from:$col_model_to], lambda x: x <> '')[1] AS c_model,
         lower(list_filter(v[$col_mode_from:$col_mode_to], lambda x: x <> '')[1]) AS c_mode,
         list_filter(v[$col_provider_from:$col_provider_to], lambda x: x <> '')[1] AS c_provider,
-        spend_count(list_filter(v[$col_requests_from:$col_requests_to], lambda x: x <> '')[1]) AS c_requests,
-        spend_count(list_filter(v[$col_input_tokens_from:$col_input_tokens_to], lambda x: x <> '')[1]) AS c_input,
-        spend_count(list_filter(v[$col_cached_input_tokens_from:$col_cached_input_tokens_to], lambda x: x <> '')[1]) AS c_cached,
-        spend_count(list_filter(v[$col_cache_write_tokens_from:$col_cache_write_tokens_to], lambda x: x <> '')[1]) AS c_write,
-        spend_count(list_filter(v[$col_output_tokens_from:$col_output_tokens_to], lambda x: x <> '')[1]) AS c_output,
-        spend_count(list_filter(v[$col_reasoning_tokens_from:$col_reasoning_tokens_to], lambda x: x <> '')[1]) AS c_reasoning
+        list_filter(v[$col_requests_from:$col_requests_to], lambda x: x <> '')[1] AS c_requests,
+        list_filter(v[$col_input_tokens_from:$col_input_tokens_to], lambda x: x <> '')[1] AS c_input,
+        list_filter(v[$col_cached_input_tokens_from:$col_cached_input_tokens_to], lambda x: x <> '')[1] AS c_cached,
+        list_filter(v[$col_cache_write_tokens_from:$col_cache_write_tokens_to], lambda x: x <> '')[1] AS c_write,
+        list_filter(v[$col_output_tokens_from:$col_output_tokens_to], lambda x: x <> '')[1] AS c_output,
+        list_filter(v[$col_reasoning_tokens_from:$col_reasoning_tokens_to], lambda x: x <> '')[1] AS c_reasoning
     FROM found
 )
 SELECT
@@ -32,6 +32,7 @@ SELECT
         WHEN NOT is_json THEN 'not JSON'
         WHEN object_raw IS NULL THEN 'not a JSON object'
         WHEN c_input IS NULL AND c_output IS NULL THEN 'no usage (no input or output token column; see [columns] in the config)'
+        WHEN bad IS NOT NULL THEN 'bad token count: ' || bad
         WHEN c_mode IS NOT NULL AND c_mode NOT IN ('serverless', 'batch', 'dedicated', 'gpu_cluster') THEN 'unknown mode ' || c_mode
     END AS reason,
     coalesce(c_request_id, 'sha:' || md5(raw)) AS request_id,
@@ -39,12 +40,23 @@ SELECT
     c_model AS model,
     coalesce(c_mode, $default_mode) AS mode,
     coalesce(c_provider, $provider) AS provider,
-    coalesce(c_requests, 1) AS requests,
-    coalesce(c_input, 0) AS input_tokens,
-    coalesce(c_cached, 0) AS cached_input_tokens,
-    coalesce(c_write, 0) AS cache_write_tokens,
-    coalesce(c_output, 0) AS output_tokens,
-    coalesce(c_reasoning, 0) AS reasoning_tokens,
+    coalesce(spend_token(c_requests), 1) AS requests,
+    spend_part(c_input) AS input_tokens,
+    spend_part(c_cached) AS cached_input_tokens,
+    spend_part(c_write) AS cache_write_tokens,
+    spend_part(c_output) AS output_tokens,
+    spend_part(c_reasoning) AS reasoning_tokens,
     raw AS doc,
     CAST(object_raw AS JSON) AS attributes
-FROM picked
+FROM (
+    -- a count cell that is no integer names the canonical column it was mapped to
+    SELECT *, CASE
+        WHEN spend_bad_token(c_requests) THEN 'requests'
+        WHEN spend_bad_token(c_input) THEN 'input_tokens'
+        WHEN spend_bad_token(c_cached) THEN 'cached_input_tokens'
+        WHEN spend_bad_token(c_write) THEN 'cache_write_tokens'
+        WHEN spend_bad_token(c_output) THEN 'output_tokens'
+        WHEN spend_bad_token(c_reasoning) THEN 'reasoning_tokens'
+    END AS bad
+    FROM picked
+)

@@ -22,8 +22,8 @@ fields AS (
 ),
 shaped AS (
     SELECT *, upper(f[12]) = 'ANTHROPIC' AS anthropic,
-        coalesce(spend_count(f[6]), spend_count(json_extract(response_body, '$.usage.prompt_tokens'))) AS prompt,
-        coalesce(spend_count(f[7]), spend_count(json_extract(response_body, '$.usage.completion_tokens'))) AS completion
+        coalesce(f[6], json_extract_string(response_body, '$.usage.prompt_tokens')) AS prompt_text,
+        coalesce(f[7], json_extract_string(response_body, '$.usage.completion_tokens')) AS completion_text
     FROM fields
 )
 SELECT
@@ -32,8 +32,13 @@ SELECT
     CASE
         WHEN NOT is_json THEN 'not JSON'
         WHEN object_raw IS NULL THEN 'not a JSON object'
-        WHEN spend_count(f[11]) >= 400 THEN 'request failed: HTTP ' || f[11]
-        WHEN prompt IS NULL AND completion IS NULL THEN 'no usage'
+        WHEN TRY_CAST(f[11] AS BIGINT) >= 400 THEN 'request failed: HTTP ' || f[11]
+        WHEN prompt_text IS NULL AND completion_text IS NULL THEN 'no usage'
+        WHEN spend_bad_token(prompt_text) THEN 'bad token count: prompt_tokens'
+        WHEN spend_bad_token(completion_text) THEN 'bad token count: completion_tokens'
+        WHEN spend_bad_token(f[8]) THEN 'bad token count: reasoning_tokens'
+        WHEN spend_bad_token(f[9]) THEN 'bad token count: prompt_cache_read_tokens'
+        WHEN spend_bad_token(f[10]) THEN 'bad token count: prompt_cache_write_tokens'
     END AS reason,
     coalesce(json_extract_string(response_body, '$.id'), nullif(f[1], ''), 'sha:' || md5(raw)) AS request_id,
     coalesce(spend_time(f[2]), spend_time(f[3])) AS ts,
@@ -42,11 +47,11 @@ SELECT
     $default_mode AS mode,
     coalesce(lower(nullif(f[12], '')), $provider) AS provider,
     CAST(1 AS BIGINT) AS requests,
-    coalesce(prompt, 0) + CASE WHEN anthropic THEN coalesce(spend_count(f[9]), 0) + coalesce(spend_count(f[10]), 0) ELSE 0 END AS input_tokens,
-    coalesce(spend_count(f[9]), 0) AS cached_input_tokens,
-    coalesce(spend_count(f[10]), 0) AS cache_write_tokens,
-    coalesce(completion, 0) AS output_tokens,
-    coalesce(spend_count(f[8]), 0) AS reasoning_tokens,
+    spend_part(prompt_text) + CASE WHEN anthropic THEN spend_part(f[9]) + spend_part(f[10]) ELSE 0 END AS input_tokens,
+    spend_part(f[9]) AS cached_input_tokens,
+    spend_part(f[10]) AS cache_write_tokens,
+    spend_part(completion_text) AS output_tokens,
+    spend_part(f[8]) AS reasoning_tokens,
     CAST(json_merge_patch(object_raw, json_object('properties', properties, 'request_body', request_body,
                                                   'response_body', response_body)) AS VARCHAR) AS doc,
     json_object('cost', CASE WHEN TRY_CAST(f[13] AS DOUBLE) IS NOT NULL THEN CAST(f[13] AS JSON) END,

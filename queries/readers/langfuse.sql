@@ -24,14 +24,16 @@ detailed AS (
 ),
 sums AS (
     SELECT *,
-        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input')), lambda k: spend_count(details ->> k))) AS input_sum,
-        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'output')), lambda k: spend_count(details ->> k))) AS output_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input')), lambda k: spend_token(details ->> k))) AS input_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'output')), lambda k: spend_token(details ->> k))) AS output_sum,
         list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input') AND (contains(k, 'cached') OR contains(k, 'cache_read'))),
-                                lambda k: spend_count(details ->> k))) AS cached_sum,
+                                lambda k: spend_token(details ->> k))) AS cached_sum,
         list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input') AND (contains(k, 'cache_creation') OR contains(k, 'cache_write'))),
-                                lambda k: spend_count(details ->> k))) AS write_sum,
+                                lambda k: spend_token(details ->> k))) AS write_sum,
         list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'output') AND contains(k, 'reasoning')),
-                                lambda k: spend_count(details ->> k))) AS reasoning_sum
+                                lambda k: spend_token(details ->> k))) AS reasoning_sum,
+        list_filter(keys, lambda k: (starts_with(k, 'input') OR starts_with(k, 'output'))
+                                    AND spend_bad_token(details ->> k))[1] AS bad_key
     FROM detailed
 )
 SELECT
@@ -40,8 +42,13 @@ SELECT
     CASE
         WHEN NOT is_json THEN 'not JSON'
         WHEN object_raw IS NULL THEN 'not a JSON object'
-        WHEN coalesce(spend_count(f[5]), spend_count(f[7]), input_sum, spend_count(f[6]), spend_count(f[8]), output_sum) IS NULL
+        WHEN coalesce(f[5], f[7], f[6], f[8]) IS NULL AND bad_key IS NULL AND coalesce(input_sum, output_sum) IS NULL
             THEN 'no usage' || coalesce(' (Langfuse ' || f[4] || ' observation)', '')
+        WHEN spend_bad_token(f[5]) THEN 'bad token count: inputUsage'
+        WHEN spend_bad_token(f[6]) THEN 'bad token count: outputUsage'
+        WHEN spend_bad_token(f[7]) THEN 'bad token count: usage.input'
+        WHEN spend_bad_token(f[8]) THEN 'bad token count: usage.output'
+        WHEN bad_key IS NOT NULL THEN 'bad token count: usageDetails.' || bad_key
     END AS reason,
     coalesce(nullif(f[1], ''), 'sha:' || md5(raw)) AS request_id,
     spend_time(f[2]) AS ts,
@@ -49,10 +56,10 @@ SELECT
     $default_mode AS mode,
     coalesce(json_extract_string(metadata, '$.ls_provider'), $provider) AS provider,
     CAST(1 AS BIGINT) AS requests,
-    CAST(coalesce(spend_count(f[5]), spend_count(f[7]), input_sum, 0) AS BIGINT) AS input_tokens,
+    CAST(coalesce(spend_token(f[5]), spend_token(f[7]), input_sum, 0) AS BIGINT) AS input_tokens,
     CAST(coalesce(cached_sum, 0) AS BIGINT) AS cached_input_tokens,
     CAST(coalesce(write_sum, 0) AS BIGINT) AS cache_write_tokens,
-    CAST(coalesce(spend_count(f[6]), spend_count(f[8]), output_sum, 0) AS BIGINT) AS output_tokens,
+    CAST(coalesce(spend_token(f[6]), spend_token(f[8]), output_sum, 0) AS BIGINT) AS output_tokens,
     CAST(coalesce(reasoning_sum, 0) AS BIGINT) AS reasoning_tokens,
     CAST(json_merge_patch(object_raw, json_object('metadata', metadata, 'traceTags', trace_tags)) AS VARCHAR) AS doc,
     json_object('total_cost', CASE WHEN TRY_CAST(coalesce(nullif(f[12], ''), f[13]) AS DOUBLE) IS NOT NULL

@@ -6,13 +6,10 @@
 -- text, with or without zone (without: UTC, the session zone), to TIMESTAMPTZ; else NULL.
 -- spend_json_text: text that holds JSON (a CSV cell; also the doubled quotes some exports write
 -- twice) as JSON text, else NULL. spend_embedded: a JSON value, or a JSON string holding JSON,
--- as JSON. spend_count: a JSON number or numeric string as BIGINT (never raises).
+-- as JSON. (Token counts: usage_conventions.sql.)
 -- spend_first: the first non-empty of found[i[1]] .. found[i[8]] (attribution slots; 0 = none),
 -- plain vector operations where a lambda over the list would cost a second per million rows.
 -- spend_lookup: the first non-empty m[found[i[k]]] (the tenant map, by the ids in the slots).
--- spend_chat_cached / spend_chat_reasoning: the OpenAI-style usage object's cached and reasoning
--- counts, wherever the server puts them (prompt_tokens_details / completion_tokens_details, or
--- top-level usage.cached_tokens as together.ai, usage.reasoning_tokens as SGLang); 0 when absent.
 CREATE OR REPLACE TEMP MACRO spend_epoch(n) AS CASE
     WHEN n IS NULL OR NOT isfinite(n) OR n <= 0 OR n >= 1e19 THEN NULL
     WHEN n < 1e11 THEN to_timestamp(n)
@@ -38,11 +35,6 @@ CREATE OR REPLACE TEMP MACRO spend_first(found, i) AS coalesce(
 CREATE OR REPLACE TEMP MACRO spend_lookup(m, found, i) AS coalesce(
     nullif(m[found[i[1]]], ''), nullif(m[found[i[2]]], ''), nullif(m[found[i[3]]], ''), nullif(m[found[i[4]]], ''),
     nullif(m[found[i[5]]], ''), nullif(m[found[i[6]]], ''), nullif(m[found[i[7]]], ''), nullif(m[found[i[8]]], ''));
-CREATE OR REPLACE TEMP MACRO spend_chat_cached(u) AS
-    coalesce(u.prompt_tokens_details.cached_tokens, u.cached_tokens, 0);
-CREATE OR REPLACE TEMP MACRO spend_chat_reasoning(u) AS
-    coalesce(u.completion_tokens_details.reasoning_tokens, u.reasoning_tokens, 0);
-CREATE OR REPLACE TEMP MACRO spend_count(v) AS TRY_CAST(TRY_CAST(trim(CAST(v AS VARCHAR), ' "') AS DOUBLE) AS BIGINT);
 
 -- name: create_staged_problems
 -- Parts of the file that are no record (damaged gzip, malformed CSV row, invalid document).

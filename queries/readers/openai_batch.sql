@@ -1,8 +1,8 @@
 -- name: normalise_openai_batch
 -- Batch output lines (OpenAI, together.ai): {"id", "custom_id", "response": {"status_code",
 -- "request_id", "body": <a Chat Completions, Responses or Embeddings response>}, "error"}.
--- Usage at response.body.usage, in either token convention (prompt/completion or
--- input/output; both include cached and reasoning tokens). The file says nothing of "batch":
+-- Usage at response.body.usage, in either token convention (Chat Completions or Responses:
+-- spend_chat_tokens / spend_responses_tokens; both include cached, cache-write and reasoning tokens). The file says nothing of "batch":
 -- the reader's mode is batch. Identity: the body's id, else response.request_id, else a hash
 -- (never the file name, so a batch file delivered twice adds nothing). A line with an `error`
 -- (expired, failed) or an HTTP error status carries no usage: a reject whose reason holds the
@@ -16,18 +16,19 @@ parsed AS (
             "response": {"status_code": "BIGINT", "request_id": "VARCHAR",
                 "body": {"id": "VARCHAR", "created": "VARCHAR", "created_at": "VARCHAR", "model": "VARCHAR",
                          "error": {"code": "VARCHAR", "type": "VARCHAR", "message": "VARCHAR"},
-                         "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
-                                   "input_tokens": "BIGINT", "output_tokens": "BIGINT",
-                                   "prompt_tokens_details": {"cached_tokens": "BIGINT"},
-                                   "input_tokens_details": {"cached_tokens": "BIGINT"},
-                                   "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
-                                   "output_tokens_details": {"reasoning_tokens": "BIGINT"},
-                                   "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"}}}}') AS r,
+                         "usage": "JSON"}}}') AS r,
         json_type(object_raw, '$.error') AS error_type
     FROM objects
 ),
 usage AS (
-    SELECT *, r.response.body.usage AS u, r.response.body AS b FROM parsed
+    -- the body's usage in either convention: Chat Completions, else Responses / Embeddings
+    SELECT *, r.response.body AS b,
+        spend_chat_tokens(json_transform(r.response.body.usage, spend_chat_usage_shape()), 'response.body.usage.') AS tc,
+        spend_responses_tokens(json_transform(r.response.body.usage, spend_responses_usage_shape()), 'response.body.usage.') AS tr
+    FROM parsed
+),
+tokens AS (
+    SELECT *, CASE WHEN tc.has_usage THEN tc ELSE tr END AS t FROM usage
 )
 SELECT
     source_line,
@@ -41,7 +42,8 @@ SELECT
         WHEN r.response.status_code >= 400 OR b.error IS NOT NULL THEN
             'batch request failed: HTTP ' || coalesce(CAST(r.response.status_code AS VARCHAR), '?') || ' '
             || coalesce(b.error.code, b.error.type, 'error') || coalesce(': ' || b.error.message, '')
-        WHEN coalesce(u.prompt_tokens, u.input_tokens, u.completion_tokens, u.output_tokens) IS NULL THEN 'no usage'
+        WHEN NOT (tc.has_usage OR tr.has_usage) THEN 'no usage'
+        WHEN t.bad IS NOT NULL THEN 'bad token count: ' || t.bad
     END AS reason,
     coalesce(b.id, r.response.request_id, 'sha:' || md5(raw)) AS request_id,
     spend_time(coalesce(b.created, b.created_at)) AS ts,
@@ -49,11 +51,7 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    coalesce(u.prompt_tokens, u.input_tokens, 0) AS input_tokens,
-    coalesce(u.prompt_tokens_details.cached_tokens, u.input_tokens_details.cached_tokens, u.cached_tokens, 0) AS cached_input_tokens,
-    CAST(0 AS BIGINT) AS cache_write_tokens,
-    coalesce(u.completion_tokens, u.output_tokens, 0) AS output_tokens,
-    coalesce(u.completion_tokens_details.reasoning_tokens, u.output_tokens_details.reasoning_tokens, u.reasoning_tokens, 0) AS reasoning_tokens,
+    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
     raw AS doc,
     json_object('custom_id', r.custom_id, 'batch_request_id', r.id, 'request_id', r.response.request_id) AS attributes
-FROM usage
+FROM tokens

@@ -1,9 +1,9 @@
 -- name: normalise_openai_chat
 -- OpenAI Chat Completions records (one JSON object per line, or the elements of a JSON
 -- document) to canonical columns; also together.ai, vLLM and SGLang responses (same shape).
--- prompt_tokens includes cached tokens; completion_tokens includes reasoning tokens. Cached
--- tokens at usage.prompt_tokens_details.cached_tokens, else usage.cached_tokens (together.ai);
--- reasoning at usage.completion_tokens_details.reasoning_tokens, else usage.reasoning_tokens.
+-- Tokens in the Chat Completions convention (spend_chat_tokens, usage_conventions.sql):
+-- prompt_tokens includes cached tokens and cache writes, completion_tokens reasoning tokens; a
+-- count that is present but no integer is a reject "bad token count: <field>".
 -- Identity: the response id, else a hash of the record. Time: `created`, Unix seconds (or ms;
 -- 0 is no time); the API never writes text there, so ISO 8601 is not looked for (hot path).
 WITH checked AS (
@@ -13,28 +13,24 @@ parsed AS (
     -- Invalid JSON is nulled before json_transform sees it (one parse for valid lines; try()
     -- would fall back to row-by-row evaluation for every vector holding a bad line).
     SELECT source_line, raw, is_json,
-        json_transform(CASE WHEN is_json THEN raw END, '{
-            "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
-            "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
-                      "prompt_tokens_details": {"cached_tokens": "BIGINT"},
-                      "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
-                      "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"},
-            "metadata": "JSON"}') AS r
+        json_transform(CASE WHEN is_json THEN raw END,
+            '{"id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "metadata": "JSON", "usage": '
+            || spend_chat_usage_shape() || '}') AS r
     FROM checked
+),
+tokens AS (
+    SELECT *, spend_chat_tokens(r.usage, 'usage.') AS t FROM parsed
 )
 SELECT
     source_line,
     raw,
     CASE
         WHEN NOT is_json THEN 'not JSON'
-        WHEN r.usage IS NULL OR (r.usage.prompt_tokens IS NULL AND r.usage.completion_tokens IS NULL) THEN
+        WHEN NOT t.has_usage THEN
             -- an array or scalar transforms to an empty struct: tell it apart only here (rare)
             CASE WHEN json_type(raw) <> 'OBJECT' THEN 'not a JSON object' ELSE 'no usage' END
-        -- a count that is there but is no integer (text, 1e30) must not become 0
-        WHEN r.usage.prompt_tokens IS NULL OR r.usage.completion_tokens IS NULL THEN
-            CASE WHEN (r.usage.prompt_tokens IS NULL AND json_type(raw, '$.usage.prompt_tokens') <> 'NULL')
-                   OR (r.usage.completion_tokens IS NULL AND json_type(raw, '$.usage.completion_tokens') <> 'NULL')
-                 THEN 'bad token count' END
+        -- a count that is there but is no integer (100.7, true, "abc", 1e30) must not become 0
+        WHEN t.bad IS NOT NULL THEN 'bad token count: ' || t.bad
     END AS reason,
     coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
     spend_epoch(r.created) AS ts,
@@ -42,18 +38,13 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    coalesce(r.usage.prompt_tokens, 0) AS input_tokens,
-    spend_chat_cached(r.usage) AS cached_input_tokens,
-    CAST(0 AS BIGINT) AS cache_write_tokens,
-    coalesce(r.usage.completion_tokens, 0) AS output_tokens,
-    spend_chat_reasoning(r.usage) AS reasoning_tokens,
-    -- SGLang's top-level `metadata` is engine info (weight_version), not user tags: neither
-    -- attribution nor attributes.
-    CASE WHEN $provider = 'sglang'
-         THEN CAST(json_merge_patch(CASE WHEN is_json THEN raw END, '{"metadata": null}') AS VARCHAR)
-         ELSE raw END AS doc,
-    CASE WHEN $provider = 'sglang' THEN NULL ELSE r.metadata END AS attributes
-FROM parsed
+    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    -- a top-level `metadata` that is not the caller's tags (SGLang's engine info, weight_version)
+    -- is neither attribution nor attributes: the reader says so ($metadata_tags false).
+    CASE WHEN $metadata_tags THEN raw
+         ELSE CAST(json_merge_patch(CASE WHEN is_json THEN raw END, '{"metadata": null}') AS VARCHAR) END AS doc,
+    CASE WHEN $metadata_tags THEN r.metadata END AS attributes
+FROM tokens
 
 -- name: normalise_openai_chat_stream
 -- Streamed Chat Completions (`chat.completion.chunk` objects, from SSE `data:` lines or one per
@@ -61,21 +52,17 @@ FROM parsed
 -- stream is one row: its last chunk with usage (stream_options.include_usage puts usage on the
 -- final chunk; vLLM's continuous usage is cumulative, so the last is the total). A stream with
 -- no usage chunk is one reject "no usage: stream cut" holding all its chunks. Token meanings as
--- in normalise_openai_chat. SGLang's top-level `metadata` is engine info: no tags, no attribution.
+-- in normalise_openai_chat; a top-level `metadata` is tags only when $metadata_tags.
 WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
-        json_transform(object_raw, '{
-            "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR",
-            "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
-                      "prompt_tokens_details": {"cached_tokens": "BIGINT"},
-                      "completion_tokens_details": {"reasoning_tokens": "BIGINT"},
-                      "cached_tokens": "BIGINT", "reasoning_tokens": "BIGINT"},
-            "metadata": "JSON"}') AS r
+        json_transform(object_raw,
+            '{"id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "metadata": "JSON", "usage": '
+            || spend_chat_usage_shape() || '}') AS r
     FROM objects
 ),
 keyed AS (
-    SELECT *, r.usage.prompt_tokens IS NOT NULL OR r.usage.completion_tokens IS NOT NULL AS has_usage,
+    SELECT *, spend_chat_tokens(r.usage, 'usage.') AS t, r.usage.prompt_tokens IS NOT NULL OR r.usage.completion_tokens IS NOT NULL AS has_usage,
            coalesce(r.id, '#' || source_line) AS stream
     FROM parsed
 ),
@@ -85,11 +72,11 @@ streams AS (
     FROM keyed WHERE object_raw IS NOT NULL GROUP BY stream
 ),
 rows AS (
-    SELECT source_line, raw, is_json, object_raw, r, false AS cut FROM keyed WHERE object_raw IS NULL
+    SELECT source_line, raw, is_json, object_raw, r, t, false AS cut FROM keyed WHERE object_raw IS NULL
     UNION ALL
     SELECT CASE WHEN s.usage_line IS NULL THEN s.first_line ELSE s.usage_line END,
            CASE WHEN s.usage_line IS NULL THEN s.all_raw ELSE k.raw END,
-           true, k.object_raw, k.r, s.usage_line IS NULL
+           true, k.object_raw, k.r, k.t, s.usage_line IS NULL
     FROM streams s JOIN keyed k ON k.source_line = coalesce(s.usage_line, s.last_line)
 )
 SELECT
@@ -99,6 +86,7 @@ SELECT
         WHEN NOT is_json THEN 'not JSON'
         WHEN object_raw IS NULL THEN 'not a JSON object'
         WHEN cut THEN 'no usage: stream cut'
+        WHEN t.bad IS NOT NULL THEN 'bad token count: ' || t.bad
     END AS reason,
     coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
     coalesce(spend_epoch(r.created), spend_time(json_extract_string(object_raw, '$.created'))) AS ts,
@@ -106,11 +94,8 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    coalesce(r.usage.prompt_tokens, 0) AS input_tokens,
-    spend_chat_cached(r.usage) AS cached_input_tokens,
-    CAST(0 AS BIGINT) AS cache_write_tokens,
-    coalesce(r.usage.completion_tokens, 0) AS output_tokens,
-    spend_chat_reasoning(r.usage) AS reasoning_tokens,
-    CASE WHEN $provider = 'sglang' THEN json_merge_patch(object_raw, '{"metadata": null}') ELSE object_raw END AS doc,
-    CASE WHEN $provider = 'sglang' THEN NULL ELSE r.metadata END AS attributes
+    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    CASE WHEN $metadata_tags THEN CAST(object_raw AS VARCHAR)
+         ELSE CAST(json_merge_patch(object_raw, '{"metadata": null}') AS VARCHAR) END AS doc,
+    CASE WHEN $metadata_tags THEN r.metadata END AS attributes
 FROM rows

@@ -10,6 +10,11 @@ SELECT *
 FROM read_json($path, format = 'newline_delimited', ignore_errors = true, columns = $columns,
                compression = $compression, maximum_object_size = 8000000);
 
+-- name: chat_usage_type
+-- The DuckDB type of a Chat Completions usage object (the fast path's `usage` column), from the
+-- one definition of its shape.
+SELECT typeof(json_transform('{}', spend_chat_usage_shape()));
+
 -- name: count_fast_parsed
 SELECT count(*) FROM fast_parsed;
 
@@ -17,30 +22,32 @@ SELECT count(*) FROM fast_parsed;
 SELECT min(rowid) FROM fast_parsed;
 
 -- name: normalise_openai_chat_fast
--- The parsed rows the fast path prices as they are: an id and both token counts. Everything else (a
+-- The parsed rows the fast path prices as they are: an id and both token counts (the usage struct
+-- is spend_chat_usage_shape, so the counts are text checked by spend_chat_tokens). Everything else (a
 -- line that did not parse, no usage, no id) is left to normalise_openai_chat on the raw line, so
 -- reasons, hashes and raw text are the same whichever path read the file. doc is built from the
 -- top-level keys kept, for the attribution paths (all of which start from one of them).
+WITH tokens AS (
+    SELECT rowid - $first_rowid + 1 AS source_line, *, spend_chat_tokens(usage, 'usage.') AS t FROM fast_parsed
+    WHERE id IS NOT NULL AND usage.prompt_tokens IS NOT NULL AND usage.completion_tokens IS NOT NULL
+)
 SELECT
-    rowid - $first_rowid + 1 AS source_line,
+    source_line,
     CAST(NULL AS VARCHAR) AS raw,
-    CAST(NULL AS VARCHAR) AS reason,
+    -- any reason sends the line to normalise_openai_chat, which words it from the raw text
+    CASE WHEN t.bad IS NOT NULL THEN 'bad token count: ' || t.bad END AS reason,
     id AS request_id,
     spend_epoch(created) AS ts,
     model,
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    coalesce(usage.prompt_tokens, 0) AS input_tokens,
-    spend_chat_cached(usage) AS cached_input_tokens,
-    CAST(0 AS BIGINT) AS cache_write_tokens,
-    coalesce(usage.completion_tokens, 0) AS output_tokens,
-    spend_chat_reasoning(usage) AS reasoning_tokens,
-    json_object('metadata', metadata, 'request', request, 'user', "user", 'team_id', team_id,
-                'end_user', end_user, 'project_id', project_id, 'api_key_id', api_key_id) AS doc,
-    metadata AS attributes
-FROM fast_parsed
-WHERE id IS NOT NULL AND usage.prompt_tokens IS NOT NULL AND usage.completion_tokens IS NOT NULL
+    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    CAST(json_object('metadata', CASE WHEN $metadata_tags THEN metadata END, 'request', request, 'user', "user",
+                     'team_id', team_id, 'end_user', end_user, 'project_id', project_id,
+                     'api_key_id', api_key_id) AS VARCHAR) AS doc,
+    CASE WHEN $metadata_tags THEN metadata END AS attributes
+FROM tokens
 
 -- name: fast_lines_needing_raw
 -- Lines the fast path hands to the raw-line reader: not parsed as priced rows above, or rejected

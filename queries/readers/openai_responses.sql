@@ -4,8 +4,8 @@
 -- `response.incomplete`, `response.failed`) is the row, from its `response`; a stream whose
 -- `response.created` has no terminal event is a reject "no usage: stream cut"; the other events
 -- (deltas, in_progress...) belong to their stream and are no records of their own.
--- input_tokens includes cached and cache-write tokens (input_tokens_details); output_tokens
--- includes reasoning (output_tokens_details). Time: created_at. Identity: the response id.
+-- Tokens in the Responses convention (spend_responses_tokens): input_tokens includes cached and
+-- cache-write tokens (input_tokens_details); output_tokens includes reasoning (output_tokens_details). Time: created_at. Identity: the response id.
 WITH objects AS (SELECT * FROM staged_objects),
 events AS (
     SELECT *, json_extract_string(object_raw, '$.type') AS event_type FROM objects
@@ -27,10 +27,7 @@ parsed AS (
     SELECT *, json_transform(response, '{
         "id": "VARCHAR", "created_at": "VARCHAR", "model": "VARCHAR", "status": "VARCHAR",
         "error": {"code": "VARCHAR", "message": "VARCHAR"},
-        "usage": {"input_tokens": "BIGINT", "output_tokens": "BIGINT",
-                  "input_tokens_details": {"cached_tokens": "BIGINT", "cache_write_tokens": "BIGINT"},
-                  "output_tokens_details": {"reasoning_tokens": "BIGINT"}},
-        "metadata": "JSON"}') AS r
+        "metadata": "JSON", "usage": ' || spend_responses_usage_shape() || '}') AS r
     FROM classified WHERE kind IN ('bad', 'final', 'start', 'object')
 ),
 rows AS (
@@ -38,6 +35,9 @@ rows AS (
     UNION ALL
     SELECT s.*, true FROM parsed s
     WHERE s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM parsed f WHERE f.kind = 'final' AND f.r.id = s.r.id)
+),
+tokens AS (
+    SELECT *, spend_responses_tokens(r.usage, 'usage.') AS t FROM rows
 )
 SELECT
     source_line,
@@ -46,8 +46,9 @@ SELECT
         WHEN NOT is_json THEN 'not JSON'
         WHEN object_raw IS NULL THEN 'not a JSON object'
         WHEN cut THEN 'no usage: stream cut'
-        WHEN r.usage IS NULL OR (r.usage.input_tokens IS NULL AND r.usage.output_tokens IS NULL) THEN
+        WHEN NOT t.has_usage THEN
             'no usage' || coalesce(': response ' || r.status, '') || coalesce(' (' || r.error.code || ')', '')
+        WHEN t.bad IS NOT NULL THEN 'bad token count: ' || t.bad
     END AS reason,
     coalesce(r.id, 'sha:' || md5(raw)) AS request_id,
     spend_time(r.created_at) AS ts,
@@ -55,11 +56,7 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    coalesce(r.usage.input_tokens, 0) AS input_tokens,
-    coalesce(r.usage.input_tokens_details.cached_tokens, 0) AS cached_input_tokens,
-    coalesce(r.usage.input_tokens_details.cache_write_tokens, 0) AS cache_write_tokens,
-    coalesce(r.usage.output_tokens, 0) AS output_tokens,
-    coalesce(r.usage.output_tokens_details.reasoning_tokens, 0) AS reasoning_tokens,
+    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
     CAST(response AS VARCHAR) AS doc,
     r.metadata AS attributes
-FROM rows
+FROM tokens

@@ -15,19 +15,44 @@ WITH results AS (SELECT * FROM staged_bucket_results),
 parsed AS (
     SELECT *, spend_time(start_time) AS bucket_start,
         json_transform(CASE WHEN is_object AND json_type(result_raw) = 'OBJECT' THEN result_raw END, '{
-            "object": "VARCHAR", "num_model_requests": "BIGINT",
-            "input_tokens": "BIGINT", "output_tokens": "BIGINT", "input_cached_tokens": "BIGINT",
-            "input_cache_write_tokens": "BIGINT", "input_uncached_tokens": "BIGINT",
-            "input_audio_tokens": "BIGINT", "input_image_tokens": "BIGINT",
-            "input_cached_audio_tokens": "BIGINT", "input_cached_image_tokens": "BIGINT",
-            "output_audio_tokens": "BIGINT", "output_image_tokens": "BIGINT",
+            "object": "VARCHAR", "num_model_requests": "VARCHAR",
+            "input_tokens": "VARCHAR", "output_tokens": "VARCHAR", "input_cached_tokens": "VARCHAR",
+            "input_cache_write_tokens": "VARCHAR", "input_uncached_tokens": "VARCHAR",
+            "input_audio_tokens": "VARCHAR", "input_image_tokens": "VARCHAR",
+            "input_cached_audio_tokens": "VARCHAR", "input_cached_image_tokens": "VARCHAR",
+            "output_audio_tokens": "VARCHAR", "output_image_tokens": "VARCHAR",
             "project_id": "VARCHAR", "user_id": "VARCHAR", "api_key_id": "VARCHAR", "model": "VARCHAR",
             "batch": "BOOLEAN", "service_tier": "VARCHAR"}') AS r
     FROM results
 ),
+counts AS (
+    -- every count as text checked by spend_token (usage_conventions.sql); `bad` names the first
+    -- that is present but no integer
+    SELECT *, {'requests': spend_token(r.num_model_requests), 'input': spend_token(r.input_tokens),
+               'output': spend_token(r.output_tokens), 'cached': spend_token(r.input_cached_tokens),
+               'write': spend_token(r.input_cache_write_tokens), 'uncached': spend_token(r.input_uncached_tokens),
+               'audio_in': spend_part(r.input_audio_tokens), 'image_in': spend_part(r.input_image_tokens),
+               'cached_audio': spend_part(r.input_cached_audio_tokens), 'cached_image': spend_part(r.input_cached_image_tokens),
+               'audio_out': spend_part(r.output_audio_tokens), 'image_out': spend_part(r.output_image_tokens)} AS n,
+        CASE
+            WHEN spend_bad_token(r.num_model_requests) THEN 'num_model_requests'
+            WHEN spend_bad_token(r.input_tokens) THEN 'input_tokens'
+            WHEN spend_bad_token(r.output_tokens) THEN 'output_tokens'
+            WHEN spend_bad_token(r.input_cached_tokens) THEN 'input_cached_tokens'
+            WHEN spend_bad_token(r.input_cache_write_tokens) THEN 'input_cache_write_tokens'
+            WHEN spend_bad_token(r.input_uncached_tokens) THEN 'input_uncached_tokens'
+            WHEN spend_bad_token(r.input_audio_tokens) THEN 'input_audio_tokens'
+            WHEN spend_bad_token(r.input_image_tokens) THEN 'input_image_tokens'
+            WHEN spend_bad_token(r.input_cached_audio_tokens) THEN 'input_cached_audio_tokens'
+            WHEN spend_bad_token(r.input_cached_image_tokens) THEN 'input_cached_image_tokens'
+            WHEN spend_bad_token(r.output_audio_tokens) THEN 'output_audio_tokens'
+            WHEN spend_bad_token(r.output_image_tokens) THEN 'output_image_tokens'
+        END AS bad
+    FROM parsed
+),
 meaning AS (
     SELECT *, r.input_uncached_tokens IS NOT NULL OR bucket_start >= TIMESTAMPTZ '2026-07-15 00:00:00+00' AS all_modalities
-    FROM parsed
+    FROM counts
 )
 SELECT
     source_line,
@@ -38,6 +63,7 @@ SELECT
         WHEN r.object IS NOT NULL AND r.object NOT IN ('organization.usage.completions.result', 'organization.usage.embeddings.result')
             THEN 'not token usage: ' || r.object
         WHEN r.input_tokens IS NULL AND r.output_tokens IS NULL AND r.input_uncached_tokens IS NULL THEN 'no usage'
+        WHEN bad IS NOT NULL THEN 'bad token count: ' || bad
     END AS reason,
     CASE WHEN start_time IS NULL THEN 'sha:' || md5(result_raw)
          ELSE concat_ws('|', 'usage:' || coalesce(r.object, ''), start_time, coalesce(r.project_id, ''),
@@ -47,16 +73,15 @@ SELECT
     coalesce(r.model, '(all models)') AS model,
     CASE WHEN r.batch THEN 'batch' ELSE $default_mode END AS mode,
     $provider AS provider,
-    coalesce(r.num_model_requests, 0) AS requests,
+    coalesce(n.requests, 0) AS requests,
     CASE WHEN all_modalities
-         THEN coalesce(r.input_tokens, r.input_uncached_tokens + coalesce(r.input_cached_tokens, 0) + coalesce(r.input_cache_write_tokens, 0), 0)
-         ELSE coalesce(r.input_tokens, 0) + coalesce(r.input_audio_tokens, 0) + coalesce(r.input_image_tokens, 0) END AS input_tokens,
-    CASE WHEN all_modalities THEN coalesce(r.input_cached_tokens, 0)
-         ELSE coalesce(r.input_cached_tokens, 0) + coalesce(r.input_cached_audio_tokens, 0) + coalesce(r.input_cached_image_tokens, 0) END
-        AS cached_input_tokens,
-    coalesce(r.input_cache_write_tokens, 0) AS cache_write_tokens,
-    CASE WHEN all_modalities THEN coalesce(r.output_tokens, 0)
-         ELSE coalesce(r.output_tokens, 0) + coalesce(r.output_audio_tokens, 0) + coalesce(r.output_image_tokens, 0) END AS output_tokens,
+         THEN coalesce(n.input, n.uncached + coalesce(n.cached, 0) + coalesce(n.write, 0), 0)
+         ELSE coalesce(n.input, 0) + n.audio_in + n.image_in END AS input_tokens,
+    CASE WHEN all_modalities THEN coalesce(n.cached, 0)
+         ELSE coalesce(n.cached, 0) + n.cached_audio + n.cached_image END AS cached_input_tokens,
+    coalesce(n.write, 0) AS cache_write_tokens,
+    CASE WHEN all_modalities THEN coalesce(n.output, 0)
+         ELSE coalesce(n.output, 0) + n.audio_out + n.image_out END AS output_tokens,
     CAST(0 AS BIGINT) AS reasoning_tokens,
     result_raw AS doc,
     json_object('project_id', r.project_id, 'api_key_id', r.api_key_id, 'user_id', r.user_id,
