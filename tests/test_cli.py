@@ -76,7 +76,7 @@ def test_each_reject_reason(spend, tmp_path):
         (2, "not JSON"), (3, "not JSON"), (4, "not a JSON object"), (5, "no usage: stream cut"), (6, "no timestamp"),
         (7, "no model"), (8, "negative token count"), (9, "cached tokens exceed input tokens"),
         (10, "reasoning tokens exceed output tokens"), (13, "timestamp out of range"),
-        (14, "token count out of range"),
+        (14, "bad token count: usage.prompt_tokens"),  # one count over 10^12 (a sum over it: out of range)
     ]
     assert [r["source_line"] for r in spend.sql("SELECT source_line FROM usage ORDER BY 1")] == [1, 12]
     raw = spend.sql("SELECT raw FROM rejects WHERE source_line = 2")[0]["raw"]
