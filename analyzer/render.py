@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -35,6 +36,23 @@ def money(value: Decimal | None, currency: str = "USD") -> str:
     places = Decimal("0.01") if abs(value) >= 1 or value == 0 else Decimal("0.0001")
     text = f"{value.quantize(places):,}"
     return ("$" + text) if currency == "USD" else f"{text} {currency}"
+
+
+# A missing dimension value (NULL: no tenant, feature...) in tables and HTML; CSV and JSON keep it
+# empty / null. A real name that reads like one of these labels is shown quoted, so they never
+# look alike: (none) is missing, "(none)" a tenant of that name, ""(none)"" one named "(none)".
+MISSING = "(none)"
+RESERVED_LABELS = (MISSING,)
+_LABEL_LIKE = re.compile(r'^"*(' + "|".join(re.escape(label) for label in RESERVED_LABELS) + r')"*$')
+
+
+def label(value: Any) -> str:
+    """A dimension value for display: None is MISSING; a real name that could be read as a
+    reserved label is wrapped in quotes."""
+    if value is None:
+        return MISSING
+    text = str(_plain(value))
+    return f'"{text}"' if _LABEL_LIKE.match(text) else text
 
 
 def tokens(value: int | None) -> str:
@@ -81,13 +99,17 @@ def to_json(data: Any) -> str:
     return json.dumps(json_ready(data), indent=2, ensure_ascii=False) + "\n"
 
 
-def to_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], currency: str = "USD") -> str:
-    """An aligned plain-text table for the terminal; money rounded for display."""
+def to_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], currency: str = "USD",
+             dimensions: Sequence[str] = ()) -> str:
+    """An aligned plain-text table for the terminal; money rounded for display; `dimensions`
+    are shown through label() (a missing value as (none))."""
     body = []
     for row in rows:
         cells = []
         for name, value in zip(columns, row):
-            if name in MONEY_COLUMNS:
+            if name in dimensions:
+                cells.append(label(value))
+            elif name in MONEY_COLUMNS:
                 cells.append(money(value, currency) if value is not None or name == "cost" else "")
             elif isinstance(value, int) and not isinstance(value, bool):
                 cells.append(tokens(value))
@@ -127,6 +149,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["money"] = money
     env.filters["tokens"] = tokens
+    env.filters["label"] = label
     env.filters["exact"] = lambda v: "" if v is None else exact(v)
     env.filters["percent"] = lambda v: "" if v is None else f"{v:.1%}"
     return env

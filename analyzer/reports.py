@@ -128,7 +128,7 @@ def render_report(report: Report, fmt: str, generated_at: datetime | None = None
     if fmt == "csv":
         return render.to_csv(columns, rows)
     if fmt == "table":
-        return render.to_table(columns, rows, report.currency)
+        return render.to_table(columns, rows, report.currency, dimensions=report.by)
     if fmt == "json":
         return render.to_json({
             "period": report.period,

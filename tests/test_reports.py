@@ -68,11 +68,35 @@ def test_periods_and_filters(spend, tmp_path):
     assert periods("--period", "total", "--until", "2026-08-31") == [("total", "acme", "1")]
 
 
-def test_missing_attribution_shows_as_none(spend, tmp_path):
+def test_missing_attribution_is_empty_in_csv_and_null_in_json(spend, tmp_path):
     load(spend, tmp_path, [chat_record("a")])
     out = spend.ok("report", "--by", "tenant,feature", "--period", "total", "--format", "csv").stdout
-    assert out.splitlines()[1].startswith("total,(none),(none),1,")
+    assert out.splitlines()[1].startswith("total,,,1,")
+    data = json.loads(spend.ok("report", "--by", "tenant,feature", "--period", "total", "--format", "json").stdout)
+    assert (data["rows"][0]["tenant"], data["rows"][0]["feature"]) == (None, None)
+    table = spend.ok("report", "--by", "tenant,feature", "--period", "total").stdout
+    assert table.splitlines()[2].split()[:3] == ["total", "(none)", "(none)"]
     assert spend.sql("SELECT tenant FROM usage")[0]["tenant"] is None
+
+
+def test_a_tenant_named_none_never_merges_with_missing_ones(spend, tmp_path):
+    load(spend, tmp_path, [tagged("a", "(none)", prompt=1000, completion=0), chat_record("b", prompt=2000, completion=0),
+                           chat_record("c", prompt=3000, completion=0, metadata={"tenant": '"(none)"'})])
+    out = spend.ok("report", "--by", "tenant", "--period", "total", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert sorted((r["tenant"], r["input_tokens"]) for r in rows) == [
+        ("", "2000"), ('"(none)"', "3000"), ("(none)", "1000")]
+    data = json.loads(spend.ok("report", "--by", "tenant", "--period", "total", "--format", "json").stdout)
+    assert sorted((r["input_tokens"], r["tenant"]) for r in data["rows"]) == [
+        (1000, "(none)"), (2000, None), (3000, '"(none)"')]
+    table = spend.ok("report", "--by", "tenant", "--period", "total").stdout
+    cells = {line.split()[1]: line.split()[3] for line in table.splitlines()[2:]}
+    assert cells == {"(none)": "2,000", '"(none)"': "1,000", '""(none)""': "3,000"}
+    _, page = html_of(spend, "--by", "tenant", "--period", "total")
+    assert page.missing == ["(none)", "(none)"]  # the missing tenant, in the breakdown and the detail
+    assert page.cells.count('"(none)"') == 2 and page.cells.count('""(none)""') == 2
+    only = spend.ok("report", "--by", "tenant", "--period", "total", "--tenant", "(none)", "--format", "csv").stdout
+    assert [r["input_tokens"] for r in csv.DictReader(io.StringIO(only))] == ["1000"]
 
 
 def test_json_money_is_decimal_strings(spend, tmp_path):
@@ -85,14 +109,15 @@ def test_json_money_is_decimal_strings(spend, tmp_path):
 
 
 class Structure(HTMLParser):
-    """Collects headings, table count, cell texts and scripts of an HTML page."""
+    """Collects headings, table count, cell texts (and those of class "missing") and scripts of an HTML page."""
 
     def __init__(self):
         super().__init__()
-        self.headings, self.cells, self.tables, self.scripts, self._tag = [], [], 0, 0, None
+        self.headings, self.cells, self.missing, self.tables, self.scripts, self._tag = [], [], [], 0, 0, None
+        self._class = None
 
     def handle_starttag(self, tag, attrs):
-        self._tag = tag
+        self._tag, self._class = tag, dict(attrs).get("class")
         self.tables += tag == "table"
         self.scripts += tag == "script"
 
@@ -101,6 +126,8 @@ class Structure(HTMLParser):
             self.headings.append(data.strip())
         elif self._tag in ("td", "th") and data.strip():
             self.cells.append(data.strip())
+            if self._class == "missing":
+                self.missing.append(data.strip())
 
     def handle_endtag(self, tag):
         self._tag = None

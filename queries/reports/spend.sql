@@ -1,8 +1,10 @@
 -- name: spend_report
 -- Spend per period and per the chosen dimensions ($by, any of tenant, feature, environment, model,
 -- mode, provider, user_id, project). Dimensions not chosen are a constant NULL, so one grouping
--- serves every --by. cost is NULL when nothing in the group is priced; unpriced usage is counted
--- apart. Filters: $since inclusive, $until exclusive (UTC), $tenant exact.
+-- serves every --by. A missing value stays NULL (grouped as NULL, never as a label a real name
+-- could also have: render.py shows it as a marked (none) in tables and HTML only). cost is NULL
+-- when nothing in the group is priced; unpriced usage is counted apart. Filters: $since
+-- inclusive, $until exclusive (UTC), $tenant exact.
 SELECT
     CASE $period
         WHEN 'month' THEN strftime(ts, '%Y-%m')
@@ -10,14 +12,14 @@ SELECT
         WHEN 'day' THEN strftime(ts, '%Y-%m-%d')
         ELSE 'total'
     END AS period,
-    CASE WHEN list_contains($by, 'tenant') THEN coalesce(tenant, '(none)') END AS tenant,
-    CASE WHEN list_contains($by, 'feature') THEN coalesce(feature, '(none)') END AS feature,
-    CASE WHEN list_contains($by, 'environment') THEN coalesce(environment, '(none)') END AS environment,
+    CASE WHEN list_contains($by, 'tenant') THEN tenant END AS tenant,
+    CASE WHEN list_contains($by, 'feature') THEN feature END AS feature,
+    CASE WHEN list_contains($by, 'environment') THEN environment END AS environment,
     CASE WHEN list_contains($by, 'model') THEN model END AS model,
     CASE WHEN list_contains($by, 'mode') THEN mode END AS mode,
-    CASE WHEN list_contains($by, 'provider') THEN coalesce(provider, '(none)') END AS provider,
-    CASE WHEN list_contains($by, 'user_id') THEN coalesce(user_id, '(none)') END AS user_id,
-    CASE WHEN list_contains($by, 'project') THEN coalesce(project, '(none)') END AS project,
+    CASE WHEN list_contains($by, 'provider') THEN provider END AS provider,
+    CASE WHEN list_contains($by, 'user_id') THEN user_id END AS user_id,
+    CASE WHEN list_contains($by, 'project') THEN project END AS project,
     CAST(sum(requests) AS BIGINT) AS requests,
     CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
     CAST(sum(cached_input_tokens) AS BIGINT) AS cached_input_tokens,
