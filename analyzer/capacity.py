@@ -18,6 +18,7 @@ import duckdb
 
 from analyzer.errors import BadInput, UsageError
 from analyzer.sqlfiles import query, records, table
+from analyzer.store import transaction
 
 CAPACITY_COLUMNS = ("name", "kind", "models", "month", "monthly_cost", "gpus", "gpu_hours",
                     "gpu_hour_rate", "capacity_tokens")
@@ -27,6 +28,8 @@ MAX_DECIMALS = 6
 MAX_SPEND = Decimal(1_000_000_000)  # USD per capacity and month; keeps the exact allocation inside HUGEINT
 MAX_HOURS = Decimal(744)  # 31 days x 24 h: gpu_hours are hours per GPU in one month
 MAX_TOKENS = 10**15
+COSTS_COLUMNS = ("name", "kind", "month", "models", "spend", "capacity_tokens", "tokens", "effective_per_mtok",
+                 "utilisation", "allocated_cost", "idle_cost")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -51,8 +54,9 @@ class CapacityFileError(BadInput):
 
     exit_code = 2
 
-    def __init__(self, path: Path, line: int, reason: str):
-        super().__init__(f"capacity file {path} line {line}: {reason}; no capacities changed")
+    def __init__(self, path: Path, line: int | None, reason: str):
+        where = f" line {line}" if line is not None else ""
+        super().__init__(f"capacity file {path}{where}: {reason}; no capacities changed")
 
 
 def parse_month(text: str) -> date:
@@ -94,7 +98,7 @@ def read_capacity_file(path: Path) -> list[Capacity]:
     try:
         handle = open(path, newline="", encoding="utf-8-sig")
     except OSError as exc:
-        raise CapacityFileError(path, 0, exc.strerror or "cannot be read") from None
+        raise CapacityFileError(path, None, exc.strerror or "cannot be read") from None
     with handle:
         try:
             rows = list(csv.reader(handle))
@@ -201,13 +205,9 @@ def load_capacities(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         "file_line": pa.array(column("file_line"), pa.int32()),
     })
     con.register("capacity_file", loaded)
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(query("replace_capacities"))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(query("replace_capacities"))
     finally:
         con.unregister("capacity_file")
     con.execute("CHECKPOINT")

@@ -84,6 +84,8 @@ COMMANDS = {
     "estimate": "analyzer.commands.estimate:estimate",
     "status": "analyzer.commands.status:status",
     "formats": "analyzer.commands.formats:formats",
+    "capacity": "analyzer.commands.capacity:capacity",
+    "compare": "analyzer.commands.compare:compare",
 }
 
 

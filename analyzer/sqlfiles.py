@@ -28,7 +28,7 @@ def _all_queries() -> dict[str, str]:
     queries: dict[str, str] = {}
     root = resource_dir("queries")
     for path in sorted(root.rglob("*.sql")):
-        if path.parent.name == "schema":
+        if path.parent.name in ("schema", "views"):
             continue
         text = path.read_text(encoding="utf-8")
         marks = list(_NAME.finditer(text))

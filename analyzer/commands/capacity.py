@@ -1,0 +1,74 @@
+"""`llm-spend capacity load | list | costs`: dedicated endpoints and GPU clusters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from analyzer.cli import Context, output_options, render_rows, wait_option, write_output
+
+
+@click.group()
+def capacity() -> None:
+    """Load and inspect capacities (dedicated endpoints, GPU clusters) and what they cost."""
+
+
+@capacity.command("load")
+@click.argument("file", type=click.Path(dir_okay=False))
+@wait_option
+@click.pass_obj
+def capacity_load(obj: Context, file: str, wait: float) -> None:
+    """Replace the store's capacities with a capacity CSV file (all or nothing).
+
+    Columns: name,kind,models,month,monthly_cost,gpus,gpu_hours,gpu_hour_rate,capacity_tokens.
+
+    Example: llm-spend capacity load capacity.csv
+    """
+    from analyzer.capacity import load_capacities, read_capacity_file
+
+    path = Path(file)
+    read_capacity_file(path)  # a bad file is refused before the store is opened (or locked)
+    with obj.open(wait=wait) as con:
+        count = load_capacities(con, path)
+    click.echo(f"loaded {count} capacities from {path}")
+
+
+@capacity.command("list")
+@output_options(("table", "csv", "json"))
+@wait_option
+@click.pass_obj
+def capacity_list(obj: Context, fmt: str, output: str | None, wait: float) -> None:
+    """Show the capacities as loaded, one row per capacity and month, with their spend.
+
+    Example: llm-spend capacity list --format csv
+    """
+    from analyzer.capacity import list_capacities
+
+    with obj.open(read_only=True, wait=wait) as con:
+        write_output(render_rows(*list_capacities(con), fmt), output)
+
+
+@capacity.command("costs")
+@click.option("--month", metavar="YYYY-MM", help="One calendar month (UTC).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day included (UTC).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day included (UTC).")
+@output_options(("table", "csv", "json"))
+@wait_option
+@click.pass_obj
+def capacity_costs(obj: Context, month: str | None, since: datetime | None, until: datetime | None,
+                   fmt: str, output: str | None, wait: float) -> None:
+    """Each capacity and month: spend, tokens served, effective $/1M, utilisation, idle cost.
+
+    A month is included when its first day is in the period.
+
+    Example: llm-spend capacity costs --month 2026-09 --format csv -o capacity.csv
+    """
+    from analyzer.capacity import COSTS_COLUMNS, capacity_costs as costs
+    from analyzer.reports import make_filter
+
+    flt = make_filter(month, since.date() if since else None, until.date() if until else None)
+    with obj.open(read_only=True, wait=wait) as con:
+        rows = costs(con, flt.since, flt.until)
+    write_output(render_rows(list(COSTS_COLUMNS), [tuple(r[c] for c in COSTS_COLUMNS) for r in rows], fmt), output)
