@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from analyzer.errors import UsageError
+from analyzer.errors import BadInput, UsageError
 
 MILLION = 1_000_000
 PLACES = Decimal("1e-18")
@@ -210,3 +210,147 @@ def compare(workload: Workload, offers: list[Offer]) -> Comparison:
             break_even_requests=break_even_requests(offer.monthly_cost, workload),
         ))
     return Comparison(workload, modes)
+
+
+@dataclass
+class CompareRequest:
+    """What `compare` was asked, checked as a whole before anything is read."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int = 0
+    requests: int | None = None
+    input_price: Decimal | None = None
+    output_price: Decimal | None = None
+    cached_price: Decimal | None = None
+    model: str | None = None
+    from_usage: bool = False
+    month: str | None = None
+    by: str | None = None
+    batch_discount: Decimal = Decimal("0.5")
+    discount_given: bool = False
+    dedicated: Offer | None = None
+    gpu: Offer | None = None
+    capacity_name: str | None = None
+
+    @property
+    def prices(self) -> Prices | None:
+        if self.input_price is None:
+            return None
+        return Prices(self.input_price, self.output_price, self.cached_price)
+
+    @property
+    def needs_store(self) -> bool:
+        return self.from_usage or self.model is not None or self.capacity_name is not None
+
+    def check(self) -> None:
+        """Flag combinations; a bad one is a UsageError (exit 2)."""
+        if (self.input_price is None) != (self.output_price is None):
+            raise UsageError("--input-price and --output-price go together")
+        if self.cached_price is not None and self.input_price is None:
+            raise UsageError("--cached-price needs --input-price and --output-price")
+        if self.model and self.input_price is not None and not self.from_usage:
+            raise UsageError("give --model or --input-price/--output-price, not both")
+        workload_flags = [name for name, value in (("--input-tokens", self.input_tokens),
+                          ("--output-tokens", self.output_tokens), ("--requests", self.requests)) if value is not None]
+        if self.from_usage:
+            if workload_flags or self.cached_tokens:
+                raise UsageError(f"--from-usage measures the workload: drop {', '.join(workload_flags) or '--cached-tokens'}")
+            if self.by and self.model:
+                raise UsageError("give --model or --by with --from-usage, not both")
+        else:
+            if len(workload_flags) < 3:
+                missing = {"--input-tokens", "--output-tokens", "--requests"} - set(workload_flags)
+                raise UsageError(f"give {', '.join(sorted(missing))} (or --from-usage)")
+            if self.by:
+                raise UsageError("--by needs --from-usage")
+            if self.input_price is None and not self.model:
+                raise UsageError("give --model, or --input-price and --output-price")
+        if self.month is not None:
+            from analyzer.capacity import parse_month
+
+            try:
+                parse_month(self.month)
+            except ValueError:
+                raise UsageError(f"--month {self.month!r} is not YYYY-MM") from None
+
+
+def run(request: CompareRequest, con) -> list[Comparison]:
+    """Build the workload(s), the capacity offers, and compare each workload in every mode."""
+    from analyzer.capacity import find_capacity, parse_month
+
+    offers = [o for o in (request.dedicated, request.gpu) if o is not None]
+    if request.capacity_name is not None:
+        row = find_capacity(con, request.capacity_name, parse_month(request.month) if request.month else None)
+        offers.append(Offer(row["kind"], row["spend"], row["capacity_tokens"], f"{row['name']} {row['month']}"))
+    if request.from_usage:
+        workloads = measured_workloads(con, request)
+    elif request.prices is not None:
+        workloads = [flags_workload(input_tokens=request.input_tokens, output_tokens=request.output_tokens,
+                                    requests=request.requests, cached_tokens=request.cached_tokens,
+                                    prices=request.prices, batch_discount=request.batch_discount)]
+    else:
+        workloads = [store_priced_workload(con, request)]
+    return [compare(w, offers) for w in workloads]
+
+
+def render(comparisons: list[Comparison], fmt: str, grouped: bool = False) -> str:
+    """table, json or csv text (analyzer.compare_output)."""
+    from analyzer.compare_output import render_comparisons
+
+    return render_comparisons(comparisons, fmt, grouped)
+
+
+def store_priced_workload(con, request: CompareRequest) -> Workload:
+    """A workload from flags priced by the store's rates for --model (in force now), by the one
+    pricing rule: serverless, and batch (its batch row, else serverless x the discount)."""
+    from analyzer.estimate import estimate
+
+    costs = {}
+    for mode in ("serverless", "batch"):
+        result = estimate(con, model=request.model, mode=mode, input_tokens=request.input_tokens,
+                          output_tokens=request.output_tokens, cached_input_tokens=request.cached_tokens,
+                          requests=request.requests,
+                          discount=request.batch_discount if request.discount_given else None)
+        costs[mode] = result.monthly_cost
+    return flags_workload(input_tokens=request.input_tokens, output_tokens=request.output_tokens,
+                          requests=request.requests, cached_tokens=request.cached_tokens, model=request.model,
+                          serverless_cost=costs["serverless"], batch_cost=costs["batch"],
+                          batch_discount=request.batch_discount if request.discount_given else None)
+
+
+def measured_workloads(con, request: CompareRequest) -> list[Workload]:
+    """One workload per group of a month's stored usage: its requests and token totals, priced by
+    the given prices, else by the store's rates (each request at its own model's rate in force)."""
+    from analyzer.capacity import parse_month
+    from analyzer.reports import make_filter
+    from analyzer.sqlfiles import query, records, scalar
+
+    month = request.month or scalar(con, "compare_latest_month")
+    if month is None:
+        raise BadInput("--from-usage: the store has no usage")
+    flt = make_filter(month)
+    parse_month(month)
+    con.execute(query("create_compare_usage"), {"since": flt.since, "until": flt.until, "model": request.model})
+    con.execute(query("create_compare_modes"))
+    groups = records(con, "compare_groups", {"by": request.by, "discount": request.batch_discount
+                                             if request.discount_given else None})
+    groups = [g for g in groups if g["requests"]]
+    if not groups:
+        raise BadInput(f"--from-usage: no usage in {month}" + (f" for model {request.model!r}" if request.model else ""))
+    workloads = []
+    for g in groups:
+        totals = (g["input_tokens"], g["cached_tokens"], g["output_tokens"])
+        if request.prices is not None:
+            serverless, batch = request.prices.cost(*totals), request.prices.scaled(request.batch_discount).cost(*totals)
+        elif g["unpriced_models"]:
+            raise BadInput(f"--from-usage: {g['unpriced_models']} in {month} have no serverless rate; "
+                             "give --input-price and --output-price")
+        else:
+            serverless, batch = g["serverless_cost"], g["batch_cost"]
+        workloads.append(Workload(
+            g["requests"], *totals, serverless, batch, source="usage",
+            group={request.by: g["grp"]} if request.by else {}, month=month, model=request.model,
+            prices=request.prices,
+            batch_discount=request.batch_discount if request.prices is not None or request.discount_given else None))
+    return workloads
