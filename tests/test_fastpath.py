@@ -87,3 +87,9 @@ def test_fast_and_general_paths_agree_on_counts_that_are_no_integers(tmp_path, m
     assert {r[2] for r in fast["rejects"]} >= {"bad token count: usage.prompt_tokens",
                                               "bad token count: usage.completion_tokens",
                                               "bad token count: usage.prompt_tokens_details.cache_write_tokens"}
+
+
+def test_fast_and_general_paths_agree_on_cache_writes(tmp_path, monkeypatch):
+    fast, slow = ingest_both(tmp_path, monkeypatch, FORMATS / "openrouter_chat_cache_write.CONSTRUCTED.jsonl")
+    assert fast == slow
+    assert [(r[11], r[12], r[13]) for r in fast["usage"]] == [(10339, 0, 10318), (10412, 10318, 0)]

@@ -294,3 +294,29 @@ def test_generic_csv_count_that_is_no_integer_names_the_column(spend, tmp_path):
     spend.ok("ingest", path)
     assert rejects(spend) == [(3, "bad token count: input_tokens"), (4, "bad token count: input_tokens")]
     assert rows(spend, "request_id, input_tokens") == [("r1", 100)]
+
+
+# --- Cache writes in Chat Completions usage, in every chat-shaped reader ----------------------------
+
+CHAT_SHAPED = [  # fixture, where its usage object is
+    ("openai_chat_completion_response.json", ["usage"]),
+    ("together_chat_completion.json", ["usage"]),
+    ("vllm_chat_completion.json", ["usage"]),
+    ("sglang_chat_completion.json", ["usage"]),
+    ("openai_batch_output.jsonl", ["response", "body", "usage"]),
+    ("gateway_envelope.CONSTRUCTED.jsonl", ["response", "usage"]),
+]
+
+
+@pytest.mark.parametrize(("name", "keys"), CHAT_SHAPED, ids=[n for n, _ in CHAT_SHAPED])
+def test_chat_cache_writes_are_read_as_part_of_prompt_tokens(spend, tmp_path, name, keys):
+    record = json.loads((FORMATS / name).read_text().splitlines()[0] if name.endswith(".jsonl")
+                        else (FORMATS / name).read_text())
+    usage = record
+    for key in keys:
+        usage = usage[key]
+    usage["prompt_tokens_details"] = dict(usage.get("prompt_tokens_details") or {}, cached_tokens=5, cache_write_tokens=7)
+    path = tmp_path / name
+    path.write_text(json.dumps(record) + "\n")
+    spend.ok("ingest", path, "--default-time", "2026-01-15")
+    assert rows(spend, "input_tokens, cached_input_tokens, cache_write_tokens") == [(usage["prompt_tokens"], 5, 7)]
