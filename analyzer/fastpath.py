@@ -23,7 +23,7 @@ from analyzer.staging import FileScan, is_gzip
 ROOTS = ("metadata", "request", "user", "team_id", "end_user", "project_id", "api_key_id")
 # The parsed columns; `usage` takes its type from the one Chat Completions usage shape (chat_usage_type).
 COLUMNS = {
-    "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "usage": None,
+    "id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "service_tier": "VARCHAR", "usage": None,
     "metadata": "JSON", "request": "JSON", "user": "VARCHAR", "team_id": "VARCHAR",
     "end_user": "VARCHAR", "project_id": "VARCHAR", "api_key_id": "VARCHAR",
 }

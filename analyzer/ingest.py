@@ -236,7 +236,7 @@ class Ingest:
                 con, "stage_billed_costs", params, reader=reader.query_for(sample)))
             return self._read_billed_costs(reader, key, run_id)
         params = dict(attribution_params(self.config, reader), **own, mode=self.mode, mark=UNREADABLE_MARK,
-                      default_time=self.default_time)
+                      default_time=self.default_time, source_path=key)
 
         def normalise(layout: str | None) -> None:
             if not (layout and fastpath.applies(reader, sample, layout, scan, params)

@@ -74,7 +74,7 @@ def test_reader_query_produces_the_contract_columns(reader, name, fixture):
     con = duckdb.connect()
     sample = read_sample(fixture)
     stage_file(con, fixture, reader, sample)
-    params = dict(reader.query_params(Config()), first_rowid=0)
+    params = dict(reader.query_params(Config()), first_rowid=0, source_path=str(fixture))
     if name == reader.fast_query:
         con.execute(query("parse_openai_chat_fast"), {
             "path": str(fixture), "compression": "none",
@@ -320,3 +320,13 @@ def test_chat_cache_writes_are_read_as_part_of_prompt_tokens(spend, tmp_path, na
     path.write_text(json.dumps(record) + "\n")
     spend.ok("ingest", path, "--default-time", "2026-01-15")
     assert rows(spend, "input_tokens, cached_input_tokens, cache_write_tokens") == [(usage["prompt_tokens"], 5, 7)]
+
+
+def test_claude_code_session_copied_into_a_resumed_session_adds_nothing(spend, tmp_path):
+    project = tmp_path / ".claude" / "projects" / "-home-dev-src-acme-api"
+    project.mkdir(parents=True)
+    text = (FORMATS / "claude_code_session.CONSTRUCTED.jsonl").read_text()
+    (project / "first.jsonl").write_text(text)
+    (project / "resumed.jsonl").write_text(text + '{"type":"user","sessionId":"s2","uuid":"u9","message":{"role":"user","content":"more"}}\n')
+    out = spend.ok("ingest", tmp_path / ".claude" / "projects").stdout
+    assert "first.jsonl: claude-code: 3 read, 3 new" in out and "resumed.jsonl: claude-code: 3 read, 0 new, 3 duplicates" in out

@@ -67,7 +67,7 @@ def mostly(sample: Sample, predicate: Callable[[dict], bool]) -> bool:
 
 def _registry() -> list[Reader]:
     from analyzer.readers import (
-        anthropic, gateway_envelope, generic_table, helicone, langfuse, litellm, openai_batch, openai_chat,
+        anthropic, claude_code, gateway_envelope, generic_table, helicone, langfuse, litellm, openai_batch, openai_chat,
         openai_costs, openai_responses, openai_usage, sglang, together, together_batch, vllm,
     )
 
@@ -81,6 +81,7 @@ def _registry() -> list[Reader]:
         helicone.READER,
         langfuse.READER,
         litellm.READER,
+        claude_code.READER,
         anthropic.READER,
         openai_responses.READER,
         sglang.READER,

@@ -7,7 +7,11 @@ DuckDB's names as `DESCRIBE` prints them; tests/test_readers.py checks every reg
 queries against this table.
 
 Token columns follow README "Token fields": `input_tokens` is all input, `cached_input_tokens` and
-`cache_write_tokens` are parts of it; `output_tokens` is all output, `reasoning_tokens` part of it.
+`cache_write_tokens` are parts of it (`cache_write_1h_tokens` part of the cache writes), and so are
+`audio_input_tokens` and `image_input_tokens`; `output_tokens` is all output, `reasoning_tokens`,
+`audio_output_tokens` and `image_output_tokens` parts of it; `web_search_requests` counts
+server-side web-search calls; `service_tier` is the provider's tier as the record names it
+(NULL when it names none).
 `doc` is the JSON text the attribution paths are looked up in; `attributes` the record's own
 metadata kept in `usage.attributes`. A row whose `reason` is not NULL is a reject (its `raw` is
 kept); the other columns of a reject may hold anything of the right type.
@@ -30,6 +34,13 @@ USAGE_COLUMNS: dict[str, str] = {
     "cache_write_tokens": "BIGINT",
     "output_tokens": "BIGINT",
     "reasoning_tokens": "BIGINT",
+    "cache_write_1h_tokens": "BIGINT",
+    "audio_input_tokens": "BIGINT",
+    "audio_output_tokens": "BIGINT",
+    "image_input_tokens": "BIGINT",
+    "image_output_tokens": "BIGINT",
+    "web_search_requests": "BIGINT",
+    "service_tier": "VARCHAR",
     "doc": "VARCHAR",
     "attributes": "JSON",
 }

@@ -31,7 +31,8 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    unnest(t.tokens),
+    r.usage.service_tier AS service_tier,
     raw AS doc,
     json_object('cache_creation', r.usage.cache_creation, 'service_tier', r.usage.service_tier,
                 'inference_geo', r.usage.inference_geo) AS attributes
@@ -71,6 +72,8 @@ streams AS (
         arg_max(u.cache_creation, source_line) FILTER (WHERE u.cache_creation IS NOT NULL) AS cache_split,
         arg_max(u.service_tier, source_line) FILTER (WHERE u.service_tier IS NOT NULL) AS service_tier,
         arg_max(u.inference_geo, source_line) FILTER (WHERE u.inference_geo IS NOT NULL) AS inference_geo,
+        arg_max(u.server_tool_use.web_search_requests, source_line)
+            FILTER (WHERE u.server_tool_use.web_search_requests IS NOT NULL) AS web_searches,
         arg_max(u.output_tokens_details.thinking_tokens, source_line)
             FILTER (WHERE u.output_tokens_details.thinking_tokens IS NOT NULL) AS thinking,
         string_agg(raw, E'\n' ORDER BY source_line) AS all_raw
@@ -84,7 +87,11 @@ SELECT
     'sha:' || md5(raw) AS request_id, CAST(NULL AS TIMESTAMPTZ) AS ts, CAST(NULL AS VARCHAR) AS model,
     $default_mode AS mode, $provider AS provider, CAST(1 AS BIGINT) AS requests,
     CAST(0 AS BIGINT) AS input_tokens, CAST(0 AS BIGINT) AS cached_input_tokens, CAST(0 AS BIGINT) AS cache_write_tokens,
-    CAST(0 AS BIGINT) AS output_tokens, CAST(0 AS BIGINT) AS reasoning_tokens, CAST(NULL AS VARCHAR) AS doc,
+    CAST(0 AS BIGINT) AS output_tokens, CAST(0 AS BIGINT) AS reasoning_tokens,
+    CAST(0 AS BIGINT) AS cache_write_1h_tokens, CAST(0 AS BIGINT) AS audio_input_tokens,
+    CAST(0 AS BIGINT) AS audio_output_tokens, CAST(0 AS BIGINT) AS image_input_tokens,
+    CAST(0 AS BIGINT) AS image_output_tokens, CAST(0 AS BIGINT) AS web_search_requests,
+    CAST(NULL AS VARCHAR) AS service_tier, CAST(NULL AS VARCHAR) AS doc,
     CAST(NULL AS JSON) AS attributes
 FROM parsed WHERE object_raw IS NULL
 UNION ALL
@@ -102,13 +109,15 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    unnest(t.tokens),
+    service_tier,
     CAST(json_extract(start_raw, '$.message') AS VARCHAR) AS doc,
     json_object('cache_creation', cache_split, 'service_tier', service_tier, 'inference_geo', inference_geo) AS attributes
 FROM (
     -- each count is its last value in the stream, read in the Anthropic convention
     SELECT *, spend_anthropic_tokens({'input_tokens': input_tokens, 'output_tokens': output_tokens,
         'cache_read_input_tokens': cache_read, 'cache_creation_input_tokens': cache_creation,
+        'cache_creation': cache_split, 'server_tool_use': {'web_search_requests': web_searches},
         'output_tokens_details': {'thinking_tokens': thinking}}, 'usage.') AS t
     FROM streams
 )

@@ -14,7 +14,7 @@ parsed AS (
             "timestamp": "VARCHAR", "time": "VARCHAR",
             "request": {"model": "VARCHAR", "metadata": "JSON"},
             "response": {"id": "VARCHAR", "object": "VARCHAR", "type": "VARCHAR", "model": "VARCHAR",
-                "created": "VARCHAR", "created_at": "VARCHAR",
+                "created": "VARCHAR", "created_at": "VARCHAR", "service_tier": "VARCHAR",
                 "usage": "JSON"}}') AS r
     FROM objects
 ),
@@ -54,7 +54,8 @@ SELECT
     $default_mode AS mode,
     CASE WHEN anthropic THEN 'anthropic' ELSE $provider END AS provider,
     CAST(1 AS BIGINT) AS requests,
-    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    unnest(t.tokens),
+    coalesce(r.response.service_tier, ua.service_tier) AS service_tier,
     raw AS doc,
     CASE WHEN anthropic THEN json_object('metadata', r.request.metadata, 'cache_creation', ua.cache_creation)
          ELSE r.request.metadata END AS attributes

@@ -46,6 +46,10 @@ SELECT
     spend_part(c_write) AS cache_write_tokens,
     spend_part(c_output) AS output_tokens,
     spend_part(c_reasoning) AS reasoning_tokens,
+    CAST(0 AS BIGINT) AS cache_write_1h_tokens, CAST(0 AS BIGINT) AS audio_input_tokens,
+    CAST(0 AS BIGINT) AS audio_output_tokens, CAST(0 AS BIGINT) AS image_input_tokens,
+    CAST(0 AS BIGINT) AS image_output_tokens, CAST(0 AS BIGINT) AS web_search_requests,
+    CAST(NULL AS VARCHAR) AS service_tier,
     raw AS doc,
     CAST(object_raw AS JSON) AS attributes
 FROM (

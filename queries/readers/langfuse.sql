@@ -32,6 +32,15 @@ sums AS (
                                 lambda k: spend_token(details ->> k))) AS write_sum,
         list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'output') AND contains(k, 'reasoning')),
                                 lambda k: spend_token(details ->> k))) AS reasoning_sum,
+        -- uncached audio / image input (cached ones are part of the cached sum), audio / image output
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input') AND contains(k, 'audio') AND NOT contains(k, 'cache')),
+                                lambda k: spend_token(details ->> k))) AS audio_in_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'input') AND contains(k, 'image') AND NOT contains(k, 'cache')),
+                                lambda k: spend_token(details ->> k))) AS image_in_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'output') AND contains(k, 'audio')),
+                                lambda k: spend_token(details ->> k))) AS audio_out_sum,
+        list_sum(list_transform(list_filter(keys, lambda k: starts_with(k, 'output') AND contains(k, 'image')),
+                                lambda k: spend_token(details ->> k))) AS image_out_sum,
         list_filter(keys, lambda k: (starts_with(k, 'input') OR starts_with(k, 'output'))
                                     AND spend_bad_token(details ->> k))[1] AS bad_key
     FROM detailed
@@ -61,6 +70,13 @@ SELECT
     CAST(coalesce(write_sum, 0) AS BIGINT) AS cache_write_tokens,
     CAST(coalesce(spend_token(f[6]), spend_token(f[8]), output_sum, 0) AS BIGINT) AS output_tokens,
     CAST(coalesce(reasoning_sum, 0) AS BIGINT) AS reasoning_tokens,
+    CAST(0 AS BIGINT) AS cache_write_1h_tokens,
+    CAST(coalesce(audio_in_sum, 0) AS BIGINT) AS audio_input_tokens,
+    CAST(coalesce(audio_out_sum, 0) AS BIGINT) AS audio_output_tokens,
+    CAST(coalesce(image_in_sum, 0) AS BIGINT) AS image_input_tokens,
+    CAST(coalesce(image_out_sum, 0) AS BIGINT) AS image_output_tokens,
+    CAST(0 AS BIGINT) AS web_search_requests,
+    CAST(NULL AS VARCHAR) AS service_tier,
     CAST(json_merge_patch(object_raw, json_object('metadata', metadata, 'traceTags', trace_tags)) AS VARCHAR) AS doc,
     json_object('total_cost', CASE WHEN TRY_CAST(coalesce(nullif(f[12], ''), f[13]) AS DOUBLE) IS NOT NULL
                                    THEN CAST(coalesce(nullif(f[12], ''), f[13]) AS JSON) END,

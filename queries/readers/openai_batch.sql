@@ -15,6 +15,7 @@ parsed AS (
             "error": {"code": "VARCHAR", "message": "VARCHAR"},
             "response": {"status_code": "BIGINT", "request_id": "VARCHAR",
                 "body": {"id": "VARCHAR", "created": "VARCHAR", "created_at": "VARCHAR", "model": "VARCHAR",
+                         "service_tier": "VARCHAR",
                          "error": {"code": "VARCHAR", "type": "VARCHAR", "message": "VARCHAR"},
                          "usage": "JSON"}}}') AS r,
         json_type(object_raw, '$.error') AS error_type
@@ -51,7 +52,8 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    unnest(t.tokens),
+    b.service_tier AS service_tier,
     raw AS doc,
     json_object('custom_id', r.custom_id, 'batch_request_id', r.id, 'request_id', r.response.request_id) AS attributes
 FROM tokens

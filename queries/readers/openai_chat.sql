@@ -14,7 +14,7 @@ parsed AS (
     -- would fall back to row-by-row evaluation for every vector holding a bad line).
     SELECT source_line, raw, is_json,
         json_transform(CASE WHEN is_json THEN raw END,
-            '{"id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "metadata": "JSON", "usage": '
+            '{"id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "service_tier": "VARCHAR", "metadata": "JSON", "usage": '
             || spend_chat_usage_shape() || '}') AS r
     FROM checked
 ),
@@ -38,7 +38,8 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    unnest(t.tokens),
+    r.service_tier AS service_tier,
     -- a top-level `metadata` that is not the caller's tags (SGLang's engine info, weight_version)
     -- is neither attribution nor attributes: the reader says so ($metadata_tags false).
     CASE WHEN $metadata_tags THEN raw
@@ -57,7 +58,7 @@ WITH objects AS (SELECT * FROM staged_objects),
 parsed AS (
     SELECT source_line, raw, is_json, object_raw,
         json_transform(object_raw,
-            '{"id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "metadata": "JSON", "usage": '
+            '{"id": "VARCHAR", "created": "DOUBLE", "model": "VARCHAR", "service_tier": "VARCHAR", "metadata": "JSON", "usage": '
             || spend_chat_usage_shape() || '}') AS r
     FROM objects
 ),
@@ -94,7 +95,8 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    unnest(t.tokens),
+    r.service_tier AS service_tier,
     CASE WHEN $metadata_tags THEN CAST(object_raw AS VARCHAR)
          ELSE CAST(json_merge_patch(object_raw, '{"metadata": null}') AS VARCHAR) END AS doc,
     CASE WHEN $metadata_tags THEN r.metadata END AS attributes

@@ -25,7 +25,8 @@ classified AS (
 ),
 parsed AS (
     SELECT *, json_transform(response, '{
-        "id": "VARCHAR", "created_at": "VARCHAR", "model": "VARCHAR", "status": "VARCHAR",
+        "id": "VARCHAR", "created_at": "VARCHAR", "model": "VARCHAR", "status": "VARCHAR", "service_tier": "VARCHAR",
+        "output": [{"type": "VARCHAR"}],
         "error": {"code": "VARCHAR", "message": "VARCHAR"},
         "metadata": "JSON", "usage": ' || spend_responses_usage_shape() || '}') AS r
     FROM classified WHERE kind IN ('bad', 'final', 'start', 'object')
@@ -37,7 +38,10 @@ rows AS (
     WHERE s.kind = 'start' AND NOT EXISTS (SELECT 1 FROM parsed f WHERE f.kind = 'final' AND f.r.id = s.r.id)
 ),
 tokens AS (
-    SELECT *, spend_responses_tokens(r.usage, 'usage.') AS t FROM rows
+    SELECT *, spend_responses_tokens(r.usage, 'usage.') AS t,
+           -- the web-search calls are the response's output items of that type
+           CAST(len(list_filter(r.output, lambda o: o.type = 'web_search_call')) AS BIGINT) AS web_searches
+    FROM rows
 )
 SELECT
     source_line,
@@ -56,7 +60,8 @@ SELECT
     $default_mode AS mode,
     $provider AS provider,
     CAST(1 AS BIGINT) AS requests,
-    t.input_tokens, t.cached_input_tokens, t.cache_write_tokens, t.output_tokens, t.reasoning_tokens,
+    unnest(struct_update(t.tokens, web_search_requests := web_searches)),
+    r.service_tier AS service_tier,
     CAST(response AS VARCHAR) AS doc,
     r.metadata AS attributes
 FROM tokens

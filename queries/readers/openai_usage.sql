@@ -83,6 +83,14 @@ SELECT
     CASE WHEN all_modalities THEN coalesce(n.output, 0)
          ELSE coalesce(n.output, 0) + n.audio_out + n.image_out END AS output_tokens,
     CAST(0 AS BIGINT) AS reasoning_tokens,
+    CAST(0 AS BIGINT) AS cache_write_1h_tokens,
+    -- audio and image parts of input outside its cached part (cached audio / image are cached input)
+    greatest(n.audio_in - n.cached_audio, 0) AS audio_input_tokens,
+    n.audio_out AS audio_output_tokens,
+    greatest(n.image_in - n.cached_image, 0) AS image_input_tokens,
+    n.image_out AS image_output_tokens,
+    CAST(0 AS BIGINT) AS web_search_requests,
+    r.service_tier AS service_tier,
     result_raw AS doc,
     json_object('project_id', r.project_id, 'api_key_id', r.api_key_id, 'user_id', r.user_id,
                 'service_tier', r.service_tier, 'batch', r.batch, 'bucket_end', spend_time(end_time),

@@ -16,19 +16,28 @@ CREATE OR REPLACE TEMP MACRO spend_token(t) AS CASE
 CREATE OR REPLACE TEMP MACRO spend_bad_token(t) AS t IS NOT NULL AND spend_token(t) IS NULL;
 CREATE OR REPLACE TEMP MACRO spend_part(t) AS coalesce(spend_token(t), 0);
 
+-- Each family has a shape (the json_transform structure of its `usage` object, token fields as
+-- text) and a macro spend_<family>_tokens(u, prefix) giving, for a usage struct u of that shape:
+-- has_usage (a total is present), bad (the path, prefixed by `prefix` such as 'usage.', of the
+-- first count that is present but no integer: the reject "bad token count: <bad>") and tokens:
+-- the canonical counts, in the contract's order (analyzer/readers/contract.py), which a reader
+-- selects with unnest(t.tokens). Every part is part of a total, never counted twice:
+-- cached_input_tokens, cache_write_tokens (with its 1-hour part cache_write_1h_tokens),
+-- audio_input_tokens and image_input_tokens are parts of input_tokens; reasoning_tokens,
+-- audio_output_tokens and image_output_tokens parts of output_tokens.
+
 -- Chat Completions usage (OpenAI, together.ai, vLLM, SGLang, OpenRouter, batch bodies, gateway
--- responses). spend_chat_usage_shape(): the json_transform structure of a `usage` object.
--- prompt_tokens is all input: prompt_tokens_details.cached_tokens (else usage.cached_tokens, as
--- together.ai writes it) and prompt_tokens_details.cache_write_tokens (OpenAI, OpenRouter) are
--- parts of it; completion_tokens is all output, completion_tokens_details.reasoning_tokens
--- (else usage.reasoning_tokens, as SGLang writes it) part of it.
+-- responses). prompt_tokens is all input: prompt_tokens_details.cached_tokens (else
+-- usage.cached_tokens, as together.ai writes it), .cache_write_tokens (OpenAI, OpenRouter),
+-- .audio_tokens and .image_tokens are parts of it; completion_tokens is all output:
+-- completion_tokens_details.reasoning_tokens (else usage.reasoning_tokens, as SGLang writes it),
+-- .audio_tokens and .image_tokens (OpenRouter's image output) are parts of it.
 CREATE OR REPLACE TEMP MACRO spend_chat_usage_shape() AS '{
     "prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR",
-    "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
-    "completion_tokens_details": {"reasoning_tokens": "VARCHAR"},
+    "prompt_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR",
+                              "audio_tokens": "VARCHAR", "image_tokens": "VARCHAR"},
+    "completion_tokens_details": {"reasoning_tokens": "VARCHAR", "audio_tokens": "VARCHAR", "image_tokens": "VARCHAR"},
     "cached_tokens": "VARCHAR", "reasoning_tokens": "VARCHAR"}';
--- spend_chat_tokens(u, at): the canonical counts of a usage struct u of that shape, and `bad`:
--- the path (prefixed by `prefix`, e.g. 'usage.') of the first count that is present but no integer.
 CREATE OR REPLACE TEMP MACRO spend_chat_tokens(u, prefix) AS {
     'has_usage': u.prompt_tokens IS NOT NULL OR u.completion_tokens IS NOT NULL,
     'bad': CASE
@@ -36,24 +45,38 @@ CREATE OR REPLACE TEMP MACRO spend_chat_tokens(u, prefix) AS {
         WHEN spend_bad_token(u.completion_tokens) THEN prefix || 'completion_tokens'
         WHEN spend_bad_token(u.prompt_tokens_details.cached_tokens) THEN prefix || 'prompt_tokens_details.cached_tokens'
         WHEN spend_bad_token(u.prompt_tokens_details.cache_write_tokens) THEN prefix || 'prompt_tokens_details.cache_write_tokens'
+        WHEN spend_bad_token(u.prompt_tokens_details.audio_tokens) THEN prefix || 'prompt_tokens_details.audio_tokens'
+        WHEN spend_bad_token(u.prompt_tokens_details.image_tokens) THEN prefix || 'prompt_tokens_details.image_tokens'
         WHEN spend_bad_token(u.completion_tokens_details.reasoning_tokens) THEN prefix || 'completion_tokens_details.reasoning_tokens'
+        WHEN spend_bad_token(u.completion_tokens_details.audio_tokens) THEN prefix || 'completion_tokens_details.audio_tokens'
+        WHEN spend_bad_token(u.completion_tokens_details.image_tokens) THEN prefix || 'completion_tokens_details.image_tokens'
         WHEN spend_bad_token(u.cached_tokens) THEN prefix || 'cached_tokens'
         WHEN spend_bad_token(u.reasoning_tokens) THEN prefix || 'reasoning_tokens'
     END,
-    'input_tokens': spend_part(u.prompt_tokens),
-    'cached_input_tokens': coalesce(spend_token(u.prompt_tokens_details.cached_tokens), spend_part(u.cached_tokens)),
-    'cache_write_tokens': spend_part(u.prompt_tokens_details.cache_write_tokens),
-    'output_tokens': spend_part(u.completion_tokens),
-    'reasoning_tokens': coalesce(spend_token(u.completion_tokens_details.reasoning_tokens), spend_part(u.reasoning_tokens))
+    'tokens': {
+        'input_tokens': spend_part(u.prompt_tokens),
+        'cached_input_tokens': coalesce(spend_token(u.prompt_tokens_details.cached_tokens), spend_part(u.cached_tokens)),
+        'cache_write_tokens': spend_part(u.prompt_tokens_details.cache_write_tokens),
+        'output_tokens': spend_part(u.completion_tokens),
+        'reasoning_tokens': coalesce(spend_token(u.completion_tokens_details.reasoning_tokens), spend_part(u.reasoning_tokens)),
+        'cache_write_1h_tokens': CAST(0 AS BIGINT),
+        'audio_input_tokens': spend_part(u.prompt_tokens_details.audio_tokens),
+        'audio_output_tokens': spend_part(u.completion_tokens_details.audio_tokens),
+        'image_input_tokens': spend_part(u.prompt_tokens_details.image_tokens),
+        'image_output_tokens': spend_part(u.completion_tokens_details.image_tokens),
+        'web_search_requests': CAST(0 AS BIGINT)
+    }
 };
 
 -- Responses API usage (OpenAI Responses, batch bodies, gateway responses): input_tokens is all
--- input, input_tokens_details.cached_tokens / cache_write_tokens parts of it; output_tokens all
--- output, output_tokens_details.reasoning_tokens part of it.
+-- input, input_tokens_details.cached_tokens / .cache_write_tokens / .audio_tokens / .image_tokens
+-- parts of it; output_tokens all output, output_tokens_details.reasoning_tokens / .audio_tokens /
+-- .image_tokens parts of it. Web-search calls are output items, counted by the reader.
 CREATE OR REPLACE TEMP MACRO spend_responses_usage_shape() AS '{
     "input_tokens": "VARCHAR", "output_tokens": "VARCHAR",
-    "input_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR"},
-    "output_tokens_details": {"reasoning_tokens": "VARCHAR"}}';
+    "input_tokens_details": {"cached_tokens": "VARCHAR", "cache_write_tokens": "VARCHAR",
+                             "audio_tokens": "VARCHAR", "image_tokens": "VARCHAR"},
+    "output_tokens_details": {"reasoning_tokens": "VARCHAR", "audio_tokens": "VARCHAR", "image_tokens": "VARCHAR"}}';
 CREATE OR REPLACE TEMP MACRO spend_responses_tokens(u, prefix) AS {
     'has_usage': u.input_tokens IS NOT NULL OR u.output_tokens IS NOT NULL,
     'bad': CASE
@@ -61,23 +84,38 @@ CREATE OR REPLACE TEMP MACRO spend_responses_tokens(u, prefix) AS {
         WHEN spend_bad_token(u.output_tokens) THEN prefix || 'output_tokens'
         WHEN spend_bad_token(u.input_tokens_details.cached_tokens) THEN prefix || 'input_tokens_details.cached_tokens'
         WHEN spend_bad_token(u.input_tokens_details.cache_write_tokens) THEN prefix || 'input_tokens_details.cache_write_tokens'
+        WHEN spend_bad_token(u.input_tokens_details.audio_tokens) THEN prefix || 'input_tokens_details.audio_tokens'
+        WHEN spend_bad_token(u.input_tokens_details.image_tokens) THEN prefix || 'input_tokens_details.image_tokens'
         WHEN spend_bad_token(u.output_tokens_details.reasoning_tokens) THEN prefix || 'output_tokens_details.reasoning_tokens'
+        WHEN spend_bad_token(u.output_tokens_details.audio_tokens) THEN prefix || 'output_tokens_details.audio_tokens'
+        WHEN spend_bad_token(u.output_tokens_details.image_tokens) THEN prefix || 'output_tokens_details.image_tokens'
     END,
-    'input_tokens': spend_part(u.input_tokens),
-    'cached_input_tokens': spend_part(u.input_tokens_details.cached_tokens),
-    'cache_write_tokens': spend_part(u.input_tokens_details.cache_write_tokens),
-    'output_tokens': spend_part(u.output_tokens),
-    'reasoning_tokens': spend_part(u.output_tokens_details.reasoning_tokens)
+    'tokens': {
+        'input_tokens': spend_part(u.input_tokens),
+        'cached_input_tokens': spend_part(u.input_tokens_details.cached_tokens),
+        'cache_write_tokens': spend_part(u.input_tokens_details.cache_write_tokens),
+        'output_tokens': spend_part(u.output_tokens),
+        'reasoning_tokens': spend_part(u.output_tokens_details.reasoning_tokens),
+        'cache_write_1h_tokens': CAST(0 AS BIGINT),
+        'audio_input_tokens': spend_part(u.input_tokens_details.audio_tokens),
+        'audio_output_tokens': spend_part(u.output_tokens_details.audio_tokens),
+        'image_input_tokens': spend_part(u.input_tokens_details.image_tokens),
+        'image_output_tokens': spend_part(u.output_tokens_details.image_tokens),
+        'web_search_requests': CAST(0 AS BIGINT)
+    }
 };
 
--- Anthropic Messages usage (Messages API, its streams, gateway responses): input_tokens EXCLUDES
--- cache reads and writes, so canonical input = input_tokens + cache_read_input_tokens +
--- cache_creation_input_tokens; cached = cache reads; cache write = cache creation; output
--- includes thinking (output_tokens_details.thinking_tokens = reasoning).
+-- Anthropic Messages usage (Messages API, its streams, Claude Code transcripts, gateway
+-- responses): input_tokens EXCLUDES cache reads and writes, so canonical input = input_tokens +
+-- cache_read_input_tokens + cache_creation_input_tokens; cached = cache reads; cache write =
+-- cache creation, of which cache_creation.ephemeral_1h_input_tokens are 1-hour writes (the rest
+-- 5-minute); output includes thinking (output_tokens_details.thinking_tokens = reasoning);
+-- server_tool_use.web_search_requests counts web searches. usage.service_tier is read by readers.
 CREATE OR REPLACE TEMP MACRO spend_anthropic_usage_shape() AS '{
     "input_tokens": "VARCHAR", "output_tokens": "VARCHAR",
     "cache_read_input_tokens": "VARCHAR", "cache_creation_input_tokens": "VARCHAR",
     "cache_creation": "JSON", "service_tier": "VARCHAR", "inference_geo": "VARCHAR",
+    "server_tool_use": {"web_search_requests": "VARCHAR"},
     "output_tokens_details": {"thinking_tokens": "VARCHAR"}}';
 CREATE OR REPLACE TEMP MACRO spend_anthropic_tokens(u, prefix) AS {
     'has_usage': u.input_tokens IS NOT NULL OR u.output_tokens IS NOT NULL,
@@ -86,12 +124,23 @@ CREATE OR REPLACE TEMP MACRO spend_anthropic_tokens(u, prefix) AS {
         WHEN spend_bad_token(u.output_tokens) THEN prefix || 'output_tokens'
         WHEN spend_bad_token(u.cache_read_input_tokens) THEN prefix || 'cache_read_input_tokens'
         WHEN spend_bad_token(u.cache_creation_input_tokens) THEN prefix || 'cache_creation_input_tokens'
+        WHEN spend_bad_token(json_extract_string(u.cache_creation, '$.ephemeral_1h_input_tokens'))
+            THEN prefix || 'cache_creation.ephemeral_1h_input_tokens'
         WHEN spend_bad_token(u.output_tokens_details.thinking_tokens) THEN prefix || 'output_tokens_details.thinking_tokens'
+        WHEN spend_bad_token(u.server_tool_use.web_search_requests) THEN prefix || 'server_tool_use.web_search_requests'
     END,
-    'input_tokens': spend_part(u.input_tokens) + spend_part(u.cache_read_input_tokens)
-                    + spend_part(u.cache_creation_input_tokens),
-    'cached_input_tokens': spend_part(u.cache_read_input_tokens),
-    'cache_write_tokens': spend_part(u.cache_creation_input_tokens),
-    'output_tokens': spend_part(u.output_tokens),
-    'reasoning_tokens': spend_part(u.output_tokens_details.thinking_tokens)
+    'tokens': {
+        'input_tokens': spend_part(u.input_tokens) + spend_part(u.cache_read_input_tokens)
+                        + spend_part(u.cache_creation_input_tokens),
+        'cached_input_tokens': spend_part(u.cache_read_input_tokens),
+        'cache_write_tokens': spend_part(u.cache_creation_input_tokens),
+        'output_tokens': spend_part(u.output_tokens),
+        'reasoning_tokens': spend_part(u.output_tokens_details.thinking_tokens),
+        'cache_write_1h_tokens': spend_part(json_extract_string(u.cache_creation, '$.ephemeral_1h_input_tokens')),
+        'audio_input_tokens': CAST(0 AS BIGINT),
+        'audio_output_tokens': CAST(0 AS BIGINT),
+        'image_input_tokens': CAST(0 AS BIGINT),
+        'image_output_tokens': CAST(0 AS BIGINT),
+        'web_search_requests': spend_part(u.server_tool_use.web_search_requests)
+    }
 };
