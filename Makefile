@@ -24,10 +24,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The HTML report is checked in a real headless browser (Debian's chromium-headless-shell).
+# The HTML report is checked in a real headless browser (Debian's chromium-headless-shell); its
+# printed PDF is read back with pdftotext (poppler-utils).
 browser:
-	@command -v chromium-headless-shell >/dev/null 2>&1 || ls /usr/lib/chromium/chrome-headless-shell >/dev/null 2>&1 || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell >/dev/null)
+	@(command -v chromium-headless-shell >/dev/null 2>&1 || ls /usr/lib/chromium/chrome-headless-shell >/dev/null 2>&1) && \
+		command -v pdftotext >/dev/null 2>&1 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell poppler-utils >/dev/null)
 
 test: install browser
 	$(BIN)/python -m pytest -q

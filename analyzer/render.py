@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 import jinja2
+from markupsafe import Markup, escape
 
 from analyzer.sqlfiles import resource_dir
 
@@ -53,6 +54,52 @@ def label(value: Any) -> str:
         return MISSING
     text = str(_plain(value))
     return f'"{text}"' if _LABEL_LIKE.match(text) else text
+
+
+def money_at(value: Decimal | None, places: int, currency: str = "USD") -> str:
+    """Money at a fixed number of places (one precision for a whole table column)."""
+    from analyzer.terminal import format_money
+
+    return format_money(value, places, currency)
+
+
+def money_places(values) -> int:
+    from analyzer.terminal import money_places as places
+
+    return places(list(values))
+
+
+def signed(value, is_money: bool = False, currency: str = "USD", places: int | None = None) -> str:
+    """A change with its sign: +$1.20, -3,400, +0 (money at `places` when given)."""
+    if value is None:
+        return ""
+    sign = "+" if value >= 0 else "-"
+    if is_money:
+        return sign + (money(abs(value), currency) if places is None else money_at(abs(value), places, currency))
+    return sign + f"{abs(value):,}"
+
+
+BREAK_EVERY = 20  # a run this long without a space, dash or slash gets break opportunities
+
+
+def breakable(value: Any) -> Markup:
+    """A name (through label(): None shows as (none)) escaped for HTML, with <wbr> inside long
+    unbroken runs so a table column can wrap any name (<wbr> adds no characters)."""
+    text = label(value)
+    pieces, run = [], ""
+    for char in text:
+        run += char
+        if char in " -/_.:" or len(run) >= BREAK_EVERY:
+            pieces.append(run)
+            run = ""
+    pieces.append(run)
+    return Markup("<wbr>").join(escape(piece) for piece in pieces if piece)
+
+
+def header(column: str) -> Markup:
+    """A column name as a table header on at most two lines: "cached input<br>tokens"."""
+    words = str(column).replace("_", " ").rsplit(" ", 1)
+    return Markup("<br>").join(escape(w) for w in words)
 
 
 def tokens(value: int | None) -> str:
@@ -152,6 +199,11 @@ def environment() -> jinja2.Environment:
     env.filters["label"] = label
     env.filters["exact"] = lambda v: "" if v is None else exact(v)
     env.filters["percent"] = lambda v: "" if v is None else f"{v:.1%}"
+    env.filters["money_at"] = money_at
+    env.filters["breakable"] = breakable
+    env.filters["header"] = header
+    env.globals["money_places"] = money_places
+    env.globals["signed"] = signed
     return env
 
 

@@ -20,9 +20,12 @@ def store_status(con: duckdb.DuckDBPyConnection) -> dict:
 
     Counts are integers; shares are fractions in [0, 1] (None when there is nothing to share);
     cost is a Decimal (None when nothing is priced)."""
+    from analyzer.anomalies import recent_anomalies
+
     coverage = _one(con, "status_coverage")
+    usage = _one(con, "status_usage")
     return {
-        "usage": _one(con, "status_usage"),
+        "usage": usage,
         "files": _one(con, "status_files") | _one(con, "status_runs"),
         "last_run": _one(con, "status_last_run") or None,
         "coverage": coverage | {
@@ -32,6 +35,8 @@ def store_status(con: duckdb.DuckDBPyConnection) -> dict:
         "unpriced_models": records(con, "status_unpriced"),
         "rejects": records(con, "status_rejects"),
         "schema": [row["name"] for row in records(con, "status_schema")],
+        # unusual days among the last 30 with data (rule: analyzer/anomalies.py, README "Anomalies")
+        "anomalies": [vars(a) for a in recent_anomalies(con, usage.get("last_ts"))],
     }
 
 
@@ -71,5 +76,8 @@ def status_text(status: dict) -> str:
                      f"{model['tokens']:,} tokens")
     for reject in status["rejects"]:
         lines.append(f"rejects: {reject['count']:,} {reject['reason']}")
+    for a in status["anomalies"]:
+        lines.append(f"unusual day: {a['day']:%Y-%m-%d} {a['dimension']} {a['name']}: spend {a['cost']:.2f}, "
+                     f"usual {a['baseline']:.2f} (median of the 14 days before)")
     lines.append(f"schema: {', '.join(status['schema'])}")
     return "\n".join(lines) + "\n"

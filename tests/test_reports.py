@@ -140,25 +140,60 @@ def html_of(spend, *args) -> tuple[str, Structure]:
     return out, page
 
 
-def test_html_has_totals_a_table_per_dimension_and_unpriced_apart(spend, tmp_path):
+def test_html_has_totals_change_charts_tables_and_unpriced_apart(spend, tmp_path):
     load(spend, tmp_path, [
-        tagged("a", "acme", prompt=4000, completion=1000),
-        tagged("b", "globex", model="mystery"),
+        tagged("a", "acme", created=ts(2026, 8, 3), prompt=4000, completion=1000),
+        tagged("b", "acme", created=ts(2026, 9, 3), prompt=8000, completion=2000),
+        tagged("c", "globex", created=ts(2026, 9, 4), model="mystery"),
     ])
     text, page = html_of(spend, "--by", "tenant,model", "--period", "month")
     assert text.startswith("<!doctype html>")
-    assert page.headings == ["LLM spend", "Spend by month", "By tenant", "By model", "Unpriced usage",
-                             "Detail by month, tenant, model"]
-    assert page.tables == 5  # per period, one per dimension, unpriced, detail
+    assert page.headings == [
+        "LLM spend", "Change: September 2026 against August 2026", "Unusual days", "Spend over time",
+        "Top tenants", "Top features", "Top models", "Model mix", "Cost split", "Unpriced usage",
+        "Spend by month", "By tenant", "By model", "Detail by month, tenant, model"]
     assert "mystery" in page.cells and "$0.0069" in page.cells and "unpriced" in page.cells
-    assert page.scripts == 0 and "http://" not in text and "https://" not in text  # self-contained
+    # September against August: $0.0138 against $0.0069, +$0.0069 (+100.0%); acme moved most.
+    change = text[text.index('id="change"'):text.index('id="anomalies"')]
+    assert "$0.0138" in change and "+$0.0069" in change and "+100.0%" in change
+    movers = change[change.index('id="movers"'):]
+    assert movers.index("acme") < movers.index("</table>")
+    # The cost split: uncached input 12,000 x $0.90/1M = $0.0108, output 3,000 x $3.30/1M = $0.0099.
+    split = text[text.index('id="cost-split"'):]
+    split = split[:split.index("</table>")]
+    assert "$0.0108" in split and "$0.0099" in split and "$0.0207" in split
+    assert text.count('class="total"') >= 5  # every spend table ends with a total row
+    assert text.count("<svg") >= 4  # spend over time, top tenants / features / models, mix, split
+    assert page.scripts == 0 and "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
+        'xmlns:xlink="http://www.w3.org/1999/xlink"', "")  # self-contained: nothing to fetch
 
 
 def test_html_escapes_what_it_did_not_write(spend, tmp_path):
-    load(spend, tmp_path, [tagged("a", "<script>alert(1)</script>", feature="a&b")])
+    hostile = "</script><script>alert(1)</script>"
+    load(spend, tmp_path, [tagged("a", hostile, feature="a&b", prompt=4000, completion=1000),
+                           tagged("b", "plain", feature="<img src=x onerror=alert(2)>")])
     text, page = html_of(spend, "--by", "tenant,feature")
-    assert "<script>" not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "a&amp;b" in text
+    assert "<script" not in text and "<img" not in text and "onerror=alert" not in text.replace("onerror=alert(2)&gt;", "")
+    flat = text.replace("<wbr>", "")
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in flat and "a&amp;b" in flat
+    svg = text[text.index("<svg"):text.rindex("</svg>")]
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in svg  # chart labels escaped too
+    assert page.scripts == 0
+
+
+def test_charts_refuse_active_svg():
+    import pytest
+
+    from analyzer.charts import UnsafeChart, safe_svg
+
+    assert "<svg" in safe_svg('<svg xmlns="http://www.w3.org/2000/svg"><text>&lt;b&gt;</text></svg>')
+    for bad in ['<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>',
+                '<svg xmlns="http://www.w3.org/2000/svg"><a href="javascript:alert(1)"><text>x</text></a></svg>',
+                '<svg xmlns="http://www.w3.org/2000/svg"><foreignObject><p>x</p></foreignObject></svg>',
+                '<svg><text>raw < text</text></svg>']:
+        with pytest.raises(UnsafeChart):
+            safe_svg(bad)
 
 
 def test_a_tenant_statement_never_shows_another_tenant(spend, tmp_path):
@@ -189,7 +224,57 @@ def test_report_usage_errors_exit_2(spend, tmp_path):
         (["--month", "2026-09", "--since", "2026-09-01"], "--month cannot be combined"),
         (["--period", "year"], "'year' is not one of"),
         (["--format", "pdf"], "'pdf' is not one of"),
+        (["--sort", "colour"], "'colour' is not one of"),
+        (["--top", "-1"], "-1 is not in the range"),
     ]:
         result = spend("report", *args)
         assert result.exit_code == 2, args
         assert len(result.stderr.strip().splitlines()) == 1 and text in result.stderr, result.stderr
+
+
+def test_terminal_table_total_row_top_sort_and_width(spend, tmp_path, monkeypatch):
+    long_model = "vendor/a-very-long-model-name-that-does-not-fit-in-a-narrow-terminal-v2"
+    load(spend, tmp_path, [
+        tagged("a", "acme", prompt=4000, completion=1000),            # $0.0069
+        tagged("b", "globex", prompt=3_000_000, completion=1_000_000),  # $6.00
+        tagged("c", "initech", prompt=1000, completion=0),             # $0.0009
+        tagged("d", "umbrella", model=long_model),
+        tagged("e", "initech", prompt=1000, completion=0),
+    ])
+    monkeypatch.setenv("COLUMNS", "200")
+    out = spend.ok("report", "--by", "tenant", "--period", "total").stdout.splitlines()
+    assert out[0].split() == ["period", "tenant", "requests", "input", "cached", "output", "cost", "unpriced"]
+    assert [line.split()[1] for line in out[2:6]] == ["globex", "acme", "initech", "umbrella"]  # by cost
+    assert out[-2].startswith("-----") and out[-1].split()[0] == "total"
+    assert out[-1].split()[-2:] == ["$6.0087", "1"]  # the total row: every request, priced spend
+    # One precision per money column: 4 places because $0.0018 would not show in cents.
+    assert [line.split()[-2] for line in out[2:6]] == ["$6.0000", "$0.0069", "$0.0018", "unpriced"]
+    by_name = spend.ok("report", "--by", "tenant", "--period", "total", "--sort", "name").stdout.splitlines()
+    assert [line.split()[1] for line in by_name[2:6]] == ["acme", "globex", "initech", "umbrella"]
+    by_requests = spend.ok("report", "--by", "tenant", "--period", "total", "--sort", "requests").stdout.splitlines()
+    assert by_requests[2].split()[1] == "initech"
+    top = spend.ok("report", "--by", "tenant", "--period", "total", "--top", "2").stdout.splitlines()
+    assert [line.split()[1] for line in top[2:5]] == ["globex", "acme", "(2"]
+    assert top[4].split()[1:3] == ["(2", "more)"] and top[4].split()[-2:] == ["$0.0018", "1"]
+    assert top[-1].split()[-2:] == ["$6.0087", "1"]  # the total still covers every row
+    csv_top = spend.ok("report", "--by", "tenant", "--period", "total", "--top", "2", "--format", "csv").stdout
+    assert csv_top.splitlines()[-1] == "total,(2 more),3,3000,0,100,0.0018,1"
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = spend.ok("report", "--by", "tenant,model", "--period", "total").stdout.splitlines()
+    assert max(len(line) for line in narrow) <= 80
+    assert any("…" in line for line in narrow) and long_model not in "\n".join(narrow)
+    assert "6.0M" in narrow[2] or "3.0M" in narrow[2]  # token counts compact when space is short
+
+
+def test_filters_that_match_nothing_say_so(spend, tmp_path):
+    load(spend, tmp_path, [tagged("a", "acme-corp", created=ts(2026, 8, 3)),
+                           tagged("b", "globex", created=ts(2026, 10, 3))])
+    result = spend("report", "--tenant", "acme")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip() == "error: no usage for tenant 'acme'; closest: acme-corp"
+    result = spend("report", "--month", "2026-09", "--format", "csv")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.strip() == ("error: no usage in 2026-09-01 to 2026-09-30; "
+                                     "months with data: 2026-08, 2026-10")
+    result = spend("report", "--tenant", "globex", "--month", "2026-08")
+    assert result.exit_code == 1 and "for tenant 'globex'; months with data: 2026-10" in result.stderr
