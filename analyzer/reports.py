@@ -119,6 +119,20 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
     return report
 
 
+def report_json(report: Report) -> str:
+    from analyzer import render
+
+    return render.to_json({
+        "period": report.period,
+        "by": report.by,
+        "filter": report.filter.params,
+        "currency": report.currency,
+        "totals": report.totals,
+        "rows": report.rows,
+        "unpriced": report.unpriced,
+    })
+
+
 def render_report(report: Report, fmt: str, generated_at: datetime | None = None) -> str:
     """The report as table, csv, json or html text."""
     from analyzer import render
@@ -130,15 +144,7 @@ def render_report(report: Report, fmt: str, generated_at: datetime | None = None
     if fmt == "table":
         return render.to_table(columns, rows, report.currency, dimensions=report.by)
     if fmt == "json":
-        return render.to_json({
-            "period": report.period,
-            "by": report.by,
-            "filter": report.filter.params,
-            "currency": report.currency,
-            "totals": report.totals,
-            "rows": report.rows,
-            "unpriced": report.unpriced,
-        })
+        return report_json(report)
     if fmt == "html":
         return render.render_template(
             "report.html",

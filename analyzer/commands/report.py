@@ -1,4 +1,4 @@
-"""`llm-spend report`: spend per period and dimension."""
+"""`llm-spend report`: spend per period and dimension; per-tenant statements; FOCUS export."""
 
 from __future__ import annotations
 
@@ -6,25 +6,48 @@ from datetime import datetime
 
 import click
 
-from analyzer.cli import Context, output_options, period_options, write_output
+from analyzer.cli import Context, period_options
 
 
 @click.command()
 @click.option("--by", "by_text", default="tenant,feature,model", show_default=True,
               help="Comma-separated dimensions: tenant, feature, environment, model, mode, provider, user_id, project.")
 @period_options
-@output_options()
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json", "html", "focus")), default="table",
+              show_default=True, help="Output format (focus: FOCUS v1.2 CSV, or Parquet when -o ends in .parquet).")
+@click.option("-o", "--output", type=click.Path(), metavar="FILE|DIR",
+              help="Write to FILE instead of stdout (with --per-tenant: the folder for the statements).")
+@click.option("--top", type=click.IntRange(min=0), metavar="N",
+              help="At most N rows per period, the rest folded into one (others) row; 0 = all "
+                   "[default: 20 for table and html, all for csv and json].")
+@click.option("--sort", type=click.Choice(("cost", "requests", "name")), default="cost", show_default=True,
+              help="Row order within each period.")
+@click.option("--per-tenant", is_flag=True, help="Write one HTML statement and one CSV per tenant into -o DIR.")
+@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
+              help="Today for budgets and the month-end projection (default: today, UTC).")
 @click.pass_obj
 def report(obj: Context, by_text: str, period: str, month: str | None, since: datetime | None,
-           until: datetime | None, tenant: str | None, fmt: str, output: str | None) -> None:
-    """Spend per period and dimension, as table, CSV, JSON or HTML.
+           until: datetime | None, tenant: str | None, fmt: str, output: str | None, top: int | None,
+           sort: str, per_tenant: bool, as_of: datetime | None) -> None:
+    """Spend per period and dimension, as table, CSV, JSON, HTML or FOCUS.
 
-    Example: llm-spend report --by tenant,feature --month 2026-09 --format csv -o sept.csv
+    \b
+    Examples:
+      llm-spend report --by tenant,feature --month 2026-09 --format csv -o sept.csv
+      llm-spend report --format html -o spend.html
+      llm-spend report --per-tenant --month 2026-09 -o statements/
+      llm-spend report --format focus --month 2026-09 -o focus.parquet
     """
-    from analyzer.reports import build_report, make_filter, parse_by, render_report
+    from analyzer import spendreport
 
-    by = parse_by(by_text)
-    flt = make_filter(month, since.date() if since else None, until.date() if until else None, tenant)
+    request = spendreport.ReportRequest(
+        by_text=by_text, period=period, month=month, since=since.date() if since else None,
+        until=until.date() if until else None, tenant=tenant, fmt=fmt, top=top, sort=sort,
+        as_of=as_of.date() if as_of else None, budgets=obj.budgets())
     with obj.open(read_only=True) as con:
-        result = build_report(con, by, period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"))
-    write_output(render_report(result, fmt), output)
+        if per_tenant:
+            notes = spendreport.per_tenant(con, request, output)
+        else:
+            notes = spendreport.produce(con, request, output)
+    for note in notes:
+        click.echo(note, err=True)

@@ -1,0 +1,126 @@
+"""What `llm-spend report` does, given its flags: the report in one format, the FOCUS export, or
+the per-tenant statements. Returns the notes the command prints on stderr."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from analyzer.errors import UsageError
+
+DEFAULT_TOP = {"table": 20, "html": 20}  # rows per period; csv, json and focus carry every row
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    by_text: str = "tenant,feature,model"
+    period: str = "month"
+    month: str | None = None
+    since: date | None = None
+    until: date | None = None
+    tenant: str | None = None
+    fmt: str = "table"
+    top: int | None = None
+    sort: str = "cost"
+    as_of: date | None = None
+    budgets: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+
+    def filter(self):
+        from analyzer.reports import make_filter
+
+        return make_filter(self.month, self.since, self.until, self.tenant)
+
+    @property
+    def rows_per_period(self) -> int | None:
+        top = DEFAULT_TOP.get(self.fmt) if self.top is None else self.top
+        return top or None
+
+
+def produce(con: duckdb.DuckDBPyConnection, request: ReportRequest, output: str | None) -> list[str]:
+    """Render the report (or the FOCUS export) to `output` or stdout."""
+    from analyzer.matching import check_filter_matches
+    from analyzer.reports import parse_by
+
+    by = parse_by(request.by_text)
+    flt = request.filter()
+    if output and Path(output).is_dir():
+        raise UsageError(f"-o {output} is a folder (a folder is for --per-tenant)")
+    check_filter_matches(con, flt)
+    if request.fmt == "focus":
+        return _focus(con, flt, output)
+    _write(render(con, request, by, flt), output)
+    return []
+
+
+def render(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str], flt) -> str:
+    """The report as table, csv, json or html text."""
+    from analyzer import ranking, render as out, terminal
+    from analyzer.reports import build_report, report_json
+
+    fmt = request.fmt
+    report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"))
+    if fmt == "html":
+        from analyzer.htmlreport import html_context, render_html
+
+        return render_html(html_context(con, report, budget_table=request.budgets, as_of=request.as_of,
+                                        sort=request.sort, top=request.rows_per_period))
+    rows = ranking.shape_rows(report.rows, by, request.sort, request.rows_per_period)
+    columns = report.columns
+    if fmt == "table":
+        total = ranking.total_row(report.rows, by)
+        return terminal.render(columns, [[r.get(c) for c in columns] for r in rows], money=["cost"],
+                               compactable=["input_tokens", "cached_input_tokens", "output_tokens"],
+                               currency=report.currency, total=[total.get(c) for c in columns])
+    if fmt == "csv":
+        return out.to_csv(columns, [[r.get(c) for c in columns] for r in rows])
+    if fmt == "json":
+        report.rows = [{c: r.get(c) for c in columns} for r in rows]
+        return report_json(report)
+    raise UsageError(f"--format {fmt!r}: one of table, csv, json, html, focus")
+
+
+def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: str | None) -> list[str]:
+    """One HTML statement and one CSV per tenant into `folder`."""
+    from analyzer.matching import check_filter_matches
+    from analyzer.reports import parse_by
+    from analyzer.statements import write_statements
+
+    if not folder:
+        raise UsageError("--per-tenant needs -o DIR, the folder for the statements")
+    if request.tenant is not None:
+        raise UsageError("--per-tenant writes every tenant's statement: drop --tenant")
+    if request.fmt not in ("table", "html"):
+        raise UsageError("--per-tenant writes HTML and CSV: drop --format")
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise UsageError(f"-o {folder} is a file: --per-tenant needs a folder")
+    flt = request.filter()
+    check_filter_matches(con, flt)
+    prefix = f"{request.month}_" if request.month else ""
+    written, untenanted = write_statements(con, Path(folder), parse_by(request.by_text), request.period, flt,
+                                           request.budgets, request.as_of, prefix)
+    notes = [f"wrote {len(written)} statements ({len(written) * 2} files) into {folder}"]
+    if untenanted:
+        notes.append(f"{untenanted:,} requests carry no tenant and are in no statement")
+    return notes
+
+
+def _focus(con: duckdb.DuckDBPyConnection, flt, output: str | None) -> list[str]:
+    from analyzer.focus import focus_csv, focus_export, left_out_note, write_parquet
+
+    export = focus_export(con, flt)
+    if output and output.lower().endswith(".parquet"):
+        write_parquet(export, Path(output))
+    else:
+        _write(focus_csv(export), output)
+    note = left_out_note(export)
+    return [note] if note else []
+
+
+def _write(text: str, output: str | None) -> None:
+    from analyzer.cli import write_output
+
+    write_output(text, output)
