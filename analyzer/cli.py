@@ -27,6 +27,11 @@ class Context:
         self.config = load_config(config)
         self.db = db_path(db, self.config.db)
 
+    def budgets(self) -> dict:
+        """[budgets] of the config as {dimension: {name: Decimal}} (empty without one)."""
+        section = self.config.sections.get("budgets")
+        return {"tenant": dict(section.tenant), "feature": dict(section.feature)} if section else {}
+
     @contextlib.contextmanager
     def open(self, read_only: bool = False, wait: float = 0):
         """The store, read-only for readers; a config file given to a write command also sets
@@ -83,6 +88,7 @@ COMMANDS = {
     "sql": "analyzer.commands.sql:sql",
     "estimate": "analyzer.commands.estimate:estimate",
     "status": "analyzer.commands.status:status",
+    "check-budgets": "analyzer.commands.budgets:check_budgets",
     "formats": "analyzer.commands.formats:formats",
     "capacity": "analyzer.commands.capacity:capacity",
     "compare": "analyzer.commands.compare:compare",

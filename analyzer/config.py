@@ -251,6 +251,31 @@ class TenantMapSection(BaseModel):
     names: dict[str, str] = {}
 
 
+def _amount(value: Any) -> Decimal:
+    """A money amount >= 0: a string ("40.00", exact) or a number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise ValueError(f"must be an amount such as \"40.00\", not {_kind(value)}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not an amount") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError(f"{value!r} must be an amount >= 0")
+    return number
+
+
+Amount = Annotated[Decimal, BeforeValidator(_amount)]
+
+
+@section("budgets")
+class BudgetsSection(BaseModel):
+    """[budgets.tenant] and [budgets.feature]: monthly budgets, name = amount (analyzer/budgets.py)."""
+
+    model_config = STRICT
+    tenant: dict[str, Amount] = {}
+    feature: dict[str, Amount] = {}
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 def load_config(path: str | os.PathLike | None) -> Config:
