@@ -81,7 +81,7 @@ def top_groups(rows: list[dict], label: str, currency: str, title: str, limit: i
     priced = [r for r in rows if r.get("cost") is not None]
     shown, rest = priced[:limit], priced[limit:]
     total = sum((r["cost"] for r in priced), Decimal(0))
-    values = [{"name": str(r[label]), "cost": _number(r["cost"]), "share": _share_text(r["cost"], total)}
+    values = [{"name": _label(r[label]), "cost": _number(r["cost"]), "share": _share_text(r["cost"], total)}
               for r in shown]
     if rest:
         others = sum((r["cost"] for r in rest), Decimal(0))
@@ -106,7 +106,7 @@ def stacked_mix(rows: list[dict], period_key: str, label: str, currency: str, ti
     for row in rows:
         if row.get("cost") is not None:
             totals[row[label]] = totals.get(row[label], Decimal(0)) + row["cost"]
-    ranked = sorted(totals, key=lambda name: (-totals[name], str(name)))
+    ranked = sorted(totals, key=lambda name: (-totals[name], _label(name)))
     keep = set(ranked[:limit])
     merged: dict[tuple[str, str], Decimal] = {}
     for row in rows:
@@ -116,15 +116,15 @@ def stacked_mix(rows: list[dict], period_key: str, label: str, currency: str, ti
         key = (row[period_key], name)
         merged[key] = merged.get(key, Decimal(0)) + row["cost"]
     order = [n for n in ranked if n in keep] + ([OTHERS] if len(ranked) > limit else [])
-    values = [{"period": p, "name": str(n), "cost": _number(c), "rank": order.index(n)} for (p, n), c in merged.items()]
+    values = [{"period": p, "name": _label(n), "cost": _number(c), "rank": order.index(n)} for (p, n), c in merged.items()]
     spec = _base(title, 220, data={"values": values}, mark={"type": "bar"}, encoding={
         "x": {"field": "period", "type": "ordinal", "title": None,
               "axis": {"labelAngle": 0, "labelOverlap": "parity",
                        "labelExpr": "length(datum.label) == 10 ? slice(datum.label, 5) : datum.label"}},
         "y": {"field": "cost", "type": "quantitative", "title": currency, "stack": True, "axis": {"format": ",.2f"}},
         "color": {"field": "name", "type": "nominal", "title": label.replace("_", " "),
-                  "sort": [str(n) for n in order],
-                  "scale": {"domain": [str(n) for n in order], "range": PALETTE[:len(order)]},
+                  "sort": [_label(n) for n in order],
+                  "scale": {"domain": [_label(n) for n in order], "range": PALETTE[:len(order)]},
                   "legend": {"orient": "right"}},
         "order": {"field": "rank", "type": "quantitative"},
     })
@@ -146,6 +146,12 @@ def parts_bars(parts: list[tuple[str, Decimal]], currency: str, title: str = "Co
     ])
     spec["width"] = 380
     return Chart("cost-split", title, spec)
+
+
+def _label(value: Any) -> str:
+    from analyzer.render import label
+
+    return label(value)
 
 
 def _share_text(part: Decimal, whole: Decimal) -> str:

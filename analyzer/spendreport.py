@@ -74,6 +74,7 @@ def render(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
         total = ranking.total_row(report.rows, by)
         return terminal.render(columns, [[r.get(c) for c in columns] for r in rows], money=["cost"],
                                compactable=["input_tokens", "cached_input_tokens", "output_tokens"],
+                               dimensions=by,
                                currency=report.currency, total=[total.get(c) for c in columns])
     if fmt == "csv":
         return out.to_csv(columns, [[r.get(c) for c in columns] for r in rows])

@@ -52,6 +52,9 @@ def _percent(part: int, whole: int) -> str:
 
 def status_text(status: dict) -> str:
     """Human summary of store_status."""
+    from analyzer.anomalies import Rule
+    from analyzer.render import label
+
     usage, files, cov, run = status["usage"], status["files"], status["coverage"], status["last_run"]
     lines = [f"usage: {usage['rows']:,} rows ({usage['requests']:,} requests) from {files['files']:,} files "
              f"in {files['runs']:,} runs"]
@@ -77,7 +80,7 @@ def status_text(status: dict) -> str:
     for reject in status["rejects"]:
         lines.append(f"rejects: {reject['count']:,} {reject['reason']}")
     for a in status["anomalies"]:
-        lines.append(f"unusual day: {a['day']:%Y-%m-%d} {a['dimension']} {a['name']}: spend {a['cost']:.2f}, "
-                     f"usual {a['baseline']:.2f} (median of the 14 days before)")
+        lines.append(f"unusual day: {a['day']:%Y-%m-%d} {a['dimension']} {label(a['name'])}: spend {a['cost']:.2f}, "
+                     f"usual {a['baseline']:.2f} (median of the {Rule().window} days before)")
     lines.append(f"schema: {', '.join(status['schema'])}")
     return "\n".join(lines) + "\n"

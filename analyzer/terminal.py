@@ -68,9 +68,10 @@ def compact(value: int) -> str:
 
 def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, money: Sequence[str] = (),
            currency: str = "USD", total: Sequence[Any] | None = None, width: int | None = None,
-           unpriced_text: dict[str, str] | None = None, compactable: Sequence[str] = ()) -> str:
+           unpriced_text: dict[str, str] | None = None, compactable: Sequence[str] = (),
+           dimensions: Sequence[str] = ()) -> str:
     """An aligned table. `money` names the money columns (one precision each); numbers are right
-    aligned. When it is wider than the terminal, the `compactable` count columns are shown as
+    aligned; `dimensions` show through render.label (a missing name as (none)). When it is wider than the terminal, the `compactable` count columns are shown as
     16.6M first, then text columns shrink (longest first, ellipsis in the middle)."""
     width = width or terminal_width()
     unpriced_text = unpriced_text or {}
@@ -82,6 +83,10 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, money: Sequ
     def cell(name: str, value: Any, short: bool = False) -> str:
         if name in money:
             return format_money(value, places[name], currency, unpriced_text.get(name, "unpriced"))
+        if name in dimensions:
+            from analyzer.render import label
+
+            return label(value)
         if value is None:
             return ""
         if isinstance(value, bool):

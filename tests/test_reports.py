@@ -90,11 +90,13 @@ def test_a_tenant_named_none_never_merges_with_missing_ones(spend, tmp_path):
     assert sorted((r["input_tokens"], r["tenant"]) for r in data["rows"]) == [
         (1000, "(none)"), (2000, None), (3000, '"(none)"')]
     table = spend.ok("report", "--by", "tenant", "--period", "total").stdout
-    cells = {line.split()[1]: line.split()[3] for line in table.splitlines()[2:]}
+    cells = {line.split()[1]: line.split()[3] for line in table.splitlines()[2:-2]}  # the rows, not the total
     assert cells == {"(none)": "2,000", '"(none)"': "1,000", '""(none)""': "3,000"}
     _, page = html_of(spend, "--by", "tenant", "--period", "total")
-    assert page.missing == ["(none)", "(none)"]  # the missing tenant, in the breakdown and the detail
-    assert page.cells.count('"(none)"') == 2 and page.cells.count('""(none)""') == 2
+    # each tenant in the top tenants, the movers, the breakdown and the detail; the missing feature in the
+    # top features and the movers
+    assert page.missing == ["(none)"] * 6
+    assert page.cells.count('"(none)"') == 4 and page.cells.count('""(none)""') == 4
     only = spend.ok("report", "--by", "tenant", "--period", "total", "--tenant", "(none)", "--format", "csv").stdout
     assert [r["input_tokens"] for r in csv.DictReader(io.StringIO(only))] == ["1000"]
 

@@ -27,10 +27,11 @@ SELECT DISTINCT tenant FROM usage WHERE tenant IS NOT NULL ORDER BY tenant;
 
 -- name: spend_daily_by
 -- Priced spend per UTC day and one dimension ($dimension: tenant or model), over
--- [$since, $until) and $tenant; days without usage are absent (callers fill zeros).
+-- [$since, $until) and $tenant; days without usage are absent (callers fill zeros). A missing
+-- tenant is NULL, its own series.
 SELECT
     CAST(date_trunc('day', ts) AS DATE) AS day,
-    CASE $dimension WHEN 'tenant' THEN coalesce(tenant, '(none)') ELSE model END AS name,
+    CASE $dimension WHEN 'tenant' THEN tenant ELSE model END AS name,
     sum(cost) AS cost
 FROM priced_usage
 WHERE priced
