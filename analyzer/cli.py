@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from analyzer.errors import SpendError
+from analyzer.errors import Interrupted, SpendError
 
 FORMATS = ("table", "csv", "json", "html")
 
@@ -110,6 +110,13 @@ class SpendGroup(click.Group):
             self.add_command(getattr(importlib.import_module(module), attribute), name)
         return super().get_command(ctx, name)
 
+    def invoke(self, ctx: click.Context):
+        # Inside click's own handler, which would turn Ctrl-C into "Aborted!" and exit 1.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
     def main(self, *args, **kwargs):
         kwargs["standalone_mode"] = False
         try:
@@ -126,6 +133,11 @@ class SpendGroup(click.Group):
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except Exception as exc:  # the last line of defence: one line, never a traceback
+            if "duckdb" in sys.modules:  # Ctrl-C during a query, as DuckDB reports it
+                from analyzer.store import is_interrupt
+
+                if is_interrupt(exc):
+                    fail("interrupted", 130)
             if os.environ.get("LLM_SPEND_DEBUG"):
                 raise
             first = str(exc).splitlines()[0] if str(exc) else ""

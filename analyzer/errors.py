@@ -27,3 +27,12 @@ class BadInput(SpendError):
 
 class GuardRailTripped(SpendError):
     """Data was stored, but a cron guard rail (coverage, reject rate) was not met."""
+
+
+class Interrupted(SpendError):
+    """Ctrl-C (SIGINT): the run stopped, nothing of it was stored; exit code 130 (128 + SIGINT)."""
+
+    exit_code = 130
+
+    def __init__(self, message: str = "interrupted"):
+        super().__init__(message)

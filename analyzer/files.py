@@ -10,6 +10,7 @@ array holds the records), `sse` (server-sent events: the JSON of each event's `d
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -64,9 +65,47 @@ class DamagedGzip(Exception):
     """A gzip file that ends early or holds bytes that do not decompress."""
 
 
+# Byte order marks, longest first (UTF-32 LE starts like UTF-16 LE).
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def text_encoding(head: bytes) -> str | None:
+    """The encoding a byte order mark at the start of the (decompressed) text names, else None."""
+    return next((name for bom, name in BOMS if head.startswith(bom)), None)
+
+
 def decompressed_chunks(path: Path, chunk_size: int = 1 << 20) -> Iterator[bytes]:
-    """The file's bytes, decompressed when it is gzip (several members too). A damaged gzip
-    yields everything that decompresses, then raises DamagedGzip: nothing readable is lost."""
+    """The file's text as UTF-8 bytes: decompressed when it is gzip (several members too), and
+    when it starts with a byte order mark, without it and transcoded from UTF-16 / UTF-32 (a
+    character that does not decode becomes U+FFFD). A damaged gzip yields everything that
+    decompresses, then raises DamagedGzip: nothing readable is lost."""
+    chunks = _raw_chunks(path, chunk_size)
+    first = b""
+    for chunk in chunks:  # enough bytes to see a mark (chunks may be tiny at a gzip member end)
+        first += chunk
+        if len(first) >= 4:
+            break
+    encoding = text_encoding(first)
+    if encoding is None:
+        if first:
+            yield first
+        yield from chunks
+        return
+    bom = next(b for b, name in BOMS if name == encoding)
+    if encoding == "utf-8":
+        yield first[len(bom):]
+        yield from chunks
+        return
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    yield decoder.decode(first[len(bom):]).encode("utf-8")
+    for chunk in chunks:
+        yield decoder.decode(chunk).encode("utf-8")
+    yield decoder.decode(b"", final=True).encode("utf-8")
+
+
+def _raw_chunks(path: Path, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """The file's bytes, decompressed when it is gzip (several members too)."""
     with open(path, "rb") as handle:
         head = handle.read(2)
         handle.seek(0)
@@ -111,6 +150,30 @@ def read_head(path: Path, size: int = SAMPLE_BYTES) -> tuple[bytes, bool]:
     return b"".join(chunks)[:size], complete
 
 
+def _after_first_line(path: Path, search: int = 64 << 20) -> tuple[bytes, bool] | None:
+    """Up to SAMPLE_BYTES of the text after the first line end, and whether that is the rest of
+    the file; None when no line end comes within `search` bytes (or nothing follows it)."""
+    seen, chunks, got = 0, [], 0
+    try:
+        for chunk in decompressed_chunks(path, 1 << 20):
+            if not chunks and not got:
+                cut = chunk.find(b"\n")
+                if cut < 0:
+                    seen += len(chunk)
+                    if seen > search:
+                        return None
+                    continue
+                chunk = chunk[cut + 1:]
+                got = -1  # the line end is found (a chunk may follow that is empty)
+            chunks.append(chunk)
+            if sum(map(len, chunks)) >= SAMPLE_BYTES:
+                return b"".join(chunks)[:SAMPLE_BYTES], False
+    except DamagedGzip:
+        pass
+    rest = b"".join(chunks)
+    return (rest, True) if rest.strip() else None
+
+
 def read_sample(path: Path) -> Sample:
     """Read the first records of a file for detection (never the whole file)."""
     try:
@@ -119,9 +182,14 @@ def read_sample(path: Path) -> Sample:
         raise BadInput(f"{path}: cannot read: {exc}") from None
     if head.startswith(PARQUET_MAGIC):
         return _parquet_sample(path)
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    text = head.decode("utf-8", errors="replace")
     lines = text.splitlines()
-    if not complete and lines:
+    if not complete and len(lines) == 1 and (rest := _after_first_line(path)) is not None:
+        # A first line longer than the sample (JSON Lines with a huge record): detect from the
+        # lines after it. Without a line end soon, the file is one long (minified) document.
+        text, complete = rest[0].decode("utf-8", errors="replace"), rest[1]
+        lines = text.splitlines()
+    if not complete and len(lines) > 1:
         lines = lines[:-1]  # the last line may be cut by the sample size
     lines = [line for line in lines if line.strip()]
     sample = Sample(name=path.name, text=text)
@@ -135,8 +203,11 @@ def read_sample(path: Path) -> Sample:
     parsed = [_loads(line) for line in lines[:SAMPLE_RECORDS]]
     head_value = parsed[0]
     objects = sum(isinstance(p, dict) for p in parsed[1:])
+    # A first line that starts like JSON but is not (a document over several lines, a document
+    # cut short, one line longer than the sample) is a document unless most other lines are
+    # objects (JSON Lines whose first line is damaged): never a CSV header.
     if isinstance(head_value, list) or _is_wrapper(head_value) or (
-            head_value is None and first[0] in "{[" and objects * 2 < len(parsed) - 1):
+            head_value is None and first[0] in "{[" and (len(parsed) == 1 or objects * 2 < len(parsed) - 1)):
         sample.kind = "document"
         sample.records = _document_records(text, complete)
     elif head_value is None and not objects and _looks_like_csv(lines):
@@ -151,9 +222,10 @@ def read_sample(path: Path) -> Sample:
 
 
 def _loads(text: str) -> Any:
+    """The JSON value of a text, else None (also for JSON nested too deep for Python to decode)."""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -193,7 +265,7 @@ def _document_records(text: str, complete: bool) -> list[Any]:
             position += 1
         try:
             value, position = decoder.raw_decode(body, position)
-        except ValueError:
+        except (ValueError, RecursionError):
             break
         records.append(value)
     return records
@@ -219,6 +291,11 @@ def _csv_delimiter(header: str) -> str:
 
 
 def _looks_like_csv(lines: list[str]) -> bool:
+    """A header of at least two non-blank names in printable text (not JSON, not binary), and
+    rows that parse as CSV."""
+    header = lines[0].strip()
+    if header[0] in "{[" or not header.replace("\t", "").isprintable() or "\ufffd" in header:
+        return False
     try:
         rows = list(csv.reader(io.StringIO("\n".join(lines[:5])), delimiter=_csv_delimiter(lines[0])))
     except csv.Error:

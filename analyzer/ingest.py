@@ -27,8 +27,10 @@ from analyzer.files import Sample, read_sample
 from analyzer.modes import MODES
 from analyzer.readers import Reader, detect_reader, reader_named
 from analyzer.sqlfiles import first_row, query, run_composed, scalar
-from analyzer.staging import UNREADABLE_MARK, FileScan, scan_file, stage_file, unreadable_lines_met
-from analyzer.store import transaction
+from analyzer.staging import (
+    LONG_MARK, UNREADABLE_MARK, FileScan, scan_file, stage_file, unreadable_lines_met, whole_file_problem,
+)
+from analyzer.store import storage_errors, transaction
 
 # progress(files done, files in the run, file about to be read or None at the end)
 Progress = Callable[[int, int, "str | None"], None]
@@ -45,6 +47,9 @@ class FileResult:
     rows_new: int = 0
     rejects: int = 0
     note: str = ""
+    conflicts: int = 0  # copies of a known id with other token counts (not stored; README "identity")
+    rows_replaced: int = 0  # --reread: stored rows that took the newly read values
+    changed_while_read: bool = False  # not recorded in the manifest: the next run reads it again
 
     @property
     def duplicates(self) -> int:
@@ -58,6 +63,8 @@ class IngestSummary:
     seconds: float = 0.0
     new_tokens: int = 0
     new_tokens_priced: int = 0
+    new_without_tenant: int = 0
+    reread: bool = False
 
     def total(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.files)
@@ -65,6 +72,19 @@ class IngestSummary:
     @property
     def errors(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "error"]
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things a finished run should say although nothing failed."""
+        found = []
+        new = self.total("rows_new")
+        if new and self.new_without_tenant * 2 > new:
+            found.append(f"{self.new_without_tenant:,} of {new:,} new rows have no tenant: check the "
+                         f"[attribution] tenant paths in the config, then `llm-spend ingest --reread PATH...`")
+        for result in self.files:
+            if result.changed_while_read:
+                found.append(f"{result.path} changed while it was read: not recorded as read, the next run reads it again")
+        return found
 
 
 def discover_files(paths: Iterable[str]) -> list[Path | str]:
@@ -82,9 +102,22 @@ def discover_files(paths: Iterable[str]) -> list[Path | str]:
                     found.append(child)
         elif path.is_file():
             found.append(path)
+        elif path.exists():
+            raise BadInput(f"{raw}: not a regular file ({_file_kind(path)}); use - to read standard input")
         else:
             raise BadInput(f"no such file or folder: {raw}")
     return found
+
+
+def _file_kind(path: Path) -> str:
+    import stat
+
+    mode = path.stat().st_mode
+    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return "not a file or folder"
 
 
 def _known_suffix(path: Path) -> bool:
@@ -145,9 +178,12 @@ class Ingest:
     """One ingest run over one open write connection."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, config: Config, *, fmt: str = "auto",
-                 mode: str | None = None, progress: Progress | None = None, default_time: str | None = None):
+                 mode: str | None = None, progress: Progress | None = None, default_time: str | None = None,
+                 reread: bool = False, provider: str | None = None):
         if mode is not None and mode not in MODES:
             raise UsageError(f"unknown mode {mode!r}; one of {', '.join(MODES)}")
+        if provider is not None and not provider.strip():
+            raise UsageError("--provider needs a name")
         self.con = con
         self.config = config
         self.forced = None if fmt == "auto" else reader_named(fmt)
@@ -155,6 +191,8 @@ class Ingest:
         self.progress = progress
         self.attribution = attribution_params(config)
         self.default_time = parse_default_time(default_time)  # for records without any time
+        self.reread = reread  # read even if unchanged; stored records take the new values
+        self.provider = provider.strip() if provider else None
 
     def run(self, paths: Iterable[str]) -> IngestSummary:
         # A file named twice (or named and inside a named folder) is read once.
@@ -162,8 +200,8 @@ class Ingest:
         started = time.monotonic()
         started_at = datetime.now(timezone.utc)
         con = self.con
-        with transaction(con):
-            summary = IngestSummary(run_id=scalar(con, "next_run_id"))
+        with storage_errors(con), transaction(con):
+            summary = IngestSummary(run_id=scalar(con, "next_run_id"), reread=self.reread)
             manifest = {row[0]: row[1:] for row in con.execute(query("manifest_entries")).fetchall()}
             hashes = {row[2]: path for path, row in manifest.items()}
             for done, path in enumerate(files):
@@ -174,14 +212,17 @@ class Ingest:
                 self.progress(len(files), len(files), None)
             tokens = first_row(con, "run_tokens", {"run_id": summary.run_id})
             summary.new_tokens, summary.new_tokens_priced = int(tokens["tokens"]), int(tokens["priced_tokens"])
+            summary.new_without_tenant = int(tokens["without_tenant"])
             con.execute(query("record_run"), {
                 "run_id": summary.run_id, "started_at": started_at, "finished_at": datetime.now(timezone.utc),
                 "files_seen": len(files), "files_read": sum(f.status == "read" for f in summary.files),
                 "rows_read": summary.total("rows_read"), "rows_new": summary.total("rows_new"),
                 "duplicates": summary.total("duplicates"), "rejects": summary.total("rejects"),
                 "new_tokens": summary.new_tokens, "new_tokens_priced": summary.new_tokens_priced,
+                "conflicts": summary.total("conflicts"), "rows_replaced": summary.total("rows_replaced"),
             })
-        con.execute("CHECKPOINT")
+        with storage_errors(con, committed=True):
+            con.execute("CHECKPOINT")
         summary.seconds = time.monotonic() - started
         return summary
 
@@ -191,20 +232,26 @@ class Ingest:
         key = str(path.resolve())
         stat = path.stat()
         known = manifest.get(key)
-        if known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
+        if not self.reread and known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             return FileResult(key, "unchanged")
         scan = file_hash(path)
         digest = scan.digest
-        if known and known[2] == digest:
+        if not self.reread and known and known[2] == digest:
             self.con.execute(query("touch_file"), {"path": key, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
             return FileResult(key, "unchanged")
-        if digest in hashes and hashes[digest] != key:
+        if not self.reread and digest in hashes and hashes[digest] != key:
             self._record(key, stat, digest, FileResult(key, "duplicate-file"), run_id)
             return FileResult(key, "duplicate-file", note=f"same content as {hashes[digest]}")
         result = self._read(path, key, run_id, scan)
         if result.status == "read":
-            self._record(key, stat, digest, result, run_id)
-            hashes[digest] = key
+            if _identity(path.stat()) != _identity(stat):
+                # Written while it was read: what was read is stored, but the file is not
+                # recorded, so the next run reads it again and adds what this one missed.
+                result.changed_while_read = True
+                self.con.execute(query("forget_file"), {"path": key})
+            else:
+                self._record(key, stat, digest, result, run_id)
+                hashes[digest] = key
         return result
 
     def _stdin(self, run_id: int) -> FileResult:
@@ -236,7 +283,8 @@ class Ingest:
                 con, "stage_billed_costs", params, reader=reader.query_for(sample)))
             return self._read_billed_costs(reader, key, run_id)
         params = dict(attribution_params(self.config, reader), **own, mode=self.mode, mark=UNREADABLE_MARK,
-                      default_time=self.default_time, source_path=key)
+                      long_mark=LONG_MARK, default_time=self.default_time, source_path=key, format=reader.name,
+                      provider_override=self.provider)
 
         def normalise(layout: str | None) -> None:
             if not (layout and fastpath.applies(reader, sample, layout, scan, params)
@@ -247,8 +295,28 @@ class Ingest:
         counts = first_row(con, "count_staged")
         rows_read, rejects = counts["rows_read"], counts["rejects"]
         con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
-        rows_new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
-        return FileResult(key, "read", reader.name, rows_read, rows_new, rejects)
+        problem = whole_file_problem(con)
+        if problem and rows_read == rejects:
+            return FileResult(key, "error", reader.name, rows_read, 0, rejects, note=f"{key}: {problem}")
+        result = FileResult(key, "read", reader.name, rows_read, 0, rejects)
+        self._store(result, key, run_id)
+        return result
+
+    def _store(self, result: FileResult, key: str, run_id: int) -> None:
+        """Add the staged rows whose identity is new; count conflicts; with --reread, give the
+        stored copies of the records read the new values (README "identity")."""
+        con = self.con
+        con.execute(query("find_known_ids"))
+        con.execute(query("resolve_known_ids" if scalar(con, "count_known_ids") else "no_known_ids"))
+        flags = {"reread": self.reread}
+        result.conflicts = scalar(con, "count_conflicts", flags)
+        if result.conflicts:
+            con.execute(query("insert_conflicts"), {"source_file": key, "run_id": run_id, **flags})
+        if self.reread:
+            result.rows_replaced = con.execute(query("replace_stored_rows"), {
+                "provider_override": self.provider, "mode": self.mode}).fetchall()[0][0]
+        result.rows_new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
+        con.execute(query("insert_new_ids"))
 
     def _stage(self, path: Path, reader: Reader, sample: Sample, scan: FileScan | None,
                normalise: Callable[[str | None], None]) -> None:
@@ -273,9 +341,16 @@ class Ingest:
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str], config: Config, *, fmt: str = "auto",
                  mode: str | None = None, progress: Progress | None = None,
-                 default_time: str | None = None) -> IngestSummary:
+                 default_time: str | None = None, reread: bool = False,
+                 provider: str | None = None) -> IngestSummary:
     """Read files and folders into the store in one transaction; see the module docstring."""
-    return Ingest(con, config, fmt=fmt, mode=mode, progress=progress, default_time=default_time).run(paths)
+    return Ingest(con, config, fmt=fmt, mode=mode, progress=progress, default_time=default_time,
+                  reread=reread, provider=provider).run(paths)
+
+
+def _identity(stat) -> tuple:
+    """What changes whenever a file is written, truncated, replaced or has its mtime reset."""
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def guard_rail_failures(summary: IngestSummary, *, min_coverage: float | None = None,

@@ -27,13 +27,20 @@ from pathlib import Path
 
 import duckdb
 
-from analyzer.files import DamagedGzip, Sample, decompressed_chunks, open_binary
+from analyzer.files import DamagedGzip, Sample, decompressed_chunks, open_binary, text_encoding
 from analyzer.readers import Reader
-from analyzer.sqlfiles import query, scalar
+from analyzer.sqlfiles import first_row, query, scalar
 
 # Prefixes the text of a line that is not UTF-8 (its bytes decoded with replacement characters);
 # stage_usage turns such records into rejects "not UTF-8".
 UNREADABLE_MARK = "\ufffd[llm-spend: not UTF-8]\ufffd"
+# Prefixes the first bytes of a line longer than MAX_LINE (the rest is not kept): a reject
+# "line longer than 16 MB". Longer lines would not fit DuckDB's memory limit when parsed.
+MAX_LINE = 16 << 20
+LONG_MARK = "\ufffd[llm-spend: line longer than 16 MB]\ufffd"
+LONG_PREFIX = 1024  # bytes of a long line kept in its reject
+# DuckDB's own line and JSON readers take lines up to this size; longer ones are staged in Python.
+READER_LINE = 8_000_000
 CHUNK = 1 << 20
 
 
@@ -46,7 +53,8 @@ def is_gzip(path: Path) -> bool:
 class FileScan:
     """What one pass over a file's bytes tells: its content hash (for the manifest) and whether
     DuckDB's line reader would number its lines exactly (no raw 0x1F byte, our delimiter; no CR,
-    or CRLF on every line). The hash is of the file as stored (compressed for gzip)."""
+    or CRLF on every line; no byte order mark; no line longer than READER_LINE). The hash is of
+    the file as stored (compressed for gzip)."""
 
     digest: str
     simple_lines: bool
@@ -106,13 +114,23 @@ class _LineCounter:
 
 
 class _LineState:
-    """Line-ending check over consecutive chunks: all LF, or all CRLF, and no 0x1F byte."""
+    """Line-ending check over consecutive chunks: all LF, or all CRLF, no 0x1F byte, no byte
+    order mark, and no line longer than READER_LINE bytes."""
 
     def __init__(self):
         self.simple, self.crlf_seen, self.lf_seen, self.pending_cr = True, False, False, False
+        self.started, self.line_length = False, 0
 
     def feed(self, chunk: bytes) -> None:
         if not chunk or not self.simple:
+            return
+        if not self.started:
+            self.started = True
+            if text_encoding(chunk[:4]):
+                self.simple = False
+                return
+        if not self._short_lines(chunk):
+            self.simple = False
             return
         if b"\x1f" in chunk:
             self.simple = False
@@ -137,6 +155,21 @@ class _LineState:
     def done(self) -> bool:
         return self.simple and not self.pending_cr
 
+    def _short_lines(self, chunk: bytes) -> bool:
+        """Does every line end within READER_LINE bytes? Jumps from the last LF of one window of
+        that size to the next, so a chunk costs a couple of rfind calls, not one per line."""
+        position, size = 0, len(chunk)
+        while True:
+            window_end = position + READER_LINE - self.line_length + 1  # an LF must come before it
+            if window_end > size:
+                last = chunk.rfind(b"\n", position)
+                self.line_length = self.line_length + size - position if last < 0 else size - last - 1
+                return True
+            last = chunk.rfind(b"\n", position, window_end)
+            if last < 0:
+                return False
+            position, self.line_length = last + 1, 0
+
 
 TEXT_LAYOUTS = ("lines", "document", "sse")
 
@@ -157,7 +190,8 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sampl
     elif layout == "parquet":
         stage_parquet(con, path)
     else:
-        stage_text_lines(con, path, exact or not (scan or scan_file(path)).simple_lines)
+        stage_text_lines(con, path, exact or not (scan or scan_file(path)).simple_lines,
+                         max_line=None if layout == "document" else MAX_LINE)
         if layout == "document":
             con.execute(query("stage_document"))
             con.execute(query("stage_records_from_items"))
@@ -171,17 +205,17 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sampl
     return layout
 
 
-def stage_text_lines(con: duckdb.DuckDBPyConnection, path: Path, exact: bool) -> None:
+def stage_text_lines(con: duckdb.DuckDBPyConnection, path: Path, exact: bool, max_line: int | None = MAX_LINE) -> None:
     """Every line of a text file, numbered, as the view `staged_lines` (blank lines too).
 
     DuckDB's line reader streams the file when the view is read; lines it cannot read (not UTF-8,
-    longer than 8 MB) are skipped and listed in `staging_rejects` instead of raising. Afterwards,
+    longer than READER_LINE) are skipped and listed in `staging_rejects` instead of raising. Afterwards,
     `unreadable_lines_met` tells the ingest to stage the file again with `exact=True`.
     """
     con.execute("DROP TABLE IF EXISTS staging_rejects")
     con.execute("DROP TABLE IF EXISTS staging_scans")
     if exact:
-        stage_lines_exactly(con, path)
+        stage_lines_exactly(con, path, max_line)
     else:
         con.execute(query("set_staged_path"), {"path": str(path)})
         con.execute(query("set_staged_compression"), {"compression": "gzip" if is_gzip(path) else "none"})
@@ -196,32 +230,23 @@ def unreadable_lines_met(con: duckdb.DuckDBPyConnection, layout: str) -> bool:
     return bool(exists) and bool(scalar(con, "count_unreadable_lines"))
 
 
-def stage_lines_exactly(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Fallback for the rare file with bytes that are not UTF-8, stray CRs or 0x1F, or a damaged
-    gzip: split on LF in Python, number every line, mark undecodable ones so they become rejects
-    "not UTF-8", and record where a damaged gzip stops. Valid files never take this path."""
+def stage_lines_exactly(con: duckdb.DuckDBPyConnection, path: Path, max_line: int | None = MAX_LINE) -> None:
+    """Fallback for the rare file with bytes that are not UTF-8, stray CRs or 0x1F, a byte order
+    mark, very long lines or a damaged gzip: split in Python (LF, CRLF and a lone CR each end a
+    line), number every line, mark undecodable ones so they become rejects "not UTF-8" and lines
+    longer than `max_line` bytes so they become rejects "line longer than 16 MB" (only their
+    first bytes are kept), and record where a damaged gzip stops. Valid files never take this path."""
     import pyarrow as pa
 
-    numbers, lines = [], []
-    number = 0
-    pending = b""
+    lines = _ExactLines(max_line)
     try:
         for chunk in decompressed_chunks(path, CHUNK):
-            parts = (pending + chunk).split(b"\n")
-            pending = parts.pop()
-            for line in parts:
-                number += 1
-                _append_line(numbers, lines, number, line)
+            lines.feed(chunk)
     except DamagedGzip as exc:
-        if pending:
-            number += 1
-            _append_line(numbers, lines, number, pending)
-            pending = b""
-        add_problem(con, number + 1, f"{exc}: the rest of the file is unreadable")
-    if pending:
-        number += 1
-        _append_line(numbers, lines, number, pending)
-    table = pa.table({"source_line": pa.array(numbers, pa.int64()), "raw": pa.array(lines, pa.string())})
+        lines.finish()
+        add_problem(con, lines.number + 1, f"{exc}: the rest of the file is unreadable")
+    lines.finish()
+    table = pa.table({"source_line": pa.array(lines.numbers, pa.int64()), "raw": pa.array(lines.texts, pa.string())})
     con.register("exact_lines", table)
     try:
         con.execute(query("stage_exact_lines"))
@@ -229,38 +254,105 @@ def stage_lines_exactly(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.unregister("exact_lines")
 
 
-def _append_line(numbers: list, lines: list, number: int, line: bytes) -> None:
-    line = line.rstrip(b"\r")
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        text = UNREADABLE_MARK + line.decode("utf-8", errors="replace")
-    numbers.append(number)
-    lines.append(text)
+class _ExactLines:
+    """Numbered lines of a text fed in chunks. The line being assembled is a list of parts, so a
+    long line is not copied once per chunk; past `max_line` bytes only its first bytes are kept."""
+
+    def __init__(self, max_line: int | None):
+        self.max_line, self.numbers, self.texts, self.number = max_line, [], [], 0
+        self.parts: list[bytes] = []
+        self.length = 0  # bytes of the line being assembled, kept or not
+
+    def feed(self, chunk: bytes) -> None:
+        pieces = chunk.split(b"\n")
+        for piece in pieces[:-1]:
+            self._extend(piece)
+            self._end_line()
+        self._extend(pieces[-1])
+
+    def finish(self) -> None:
+        if self.length:
+            self._end_line()
+
+    def _extend(self, piece: bytes) -> None:
+        if piece and (self.max_line is None or self.length <= self.max_line):
+            self.parts.append(piece)
+        self.length += len(piece)
+
+    def _end_line(self) -> None:
+        line = b"".join(self.parts)
+        length = self.length
+        self.parts, self.length = [], 0
+        if line.endswith(b"\r"):
+            line, length = line[:-1], length - 1
+        if self.max_line is not None and length > self.max_line:
+            self._add(LONG_MARK + line[:LONG_PREFIX].decode("utf-8", errors="replace"))
+            return
+        for part in line.split(b"\r") if b"\r" in line else (line,):  # a lone CR ends a line too
+            try:
+                self._add(part.decode("utf-8"))
+            except UnicodeDecodeError:
+                self._add(UNREADABLE_MARK + part.decode("utf-8", errors="replace"))
+
+    def _add(self, text: str) -> None:
+        self.number += 1
+        self.numbers.append(self.number)
+        self.texts.append(text)
 
 
-def add_problem(con: duckdb.DuckDBPyConnection, line: int | None, reason: str, raw: str | None = None) -> None:
-    """Record a part of the file that is no record (it becomes a reject)."""
-    con.execute(query("add_staged_problem"), {"source_line": line, "reason": reason, "raw": raw})
+def add_problem(con: duckdb.DuckDBPyConnection, line: int | None, reason: str, raw: str | None = None,
+                whole_file: bool = False) -> None:
+    """Record a part of the file that is no record (it becomes a reject). A `whole_file` problem
+    (the file is not what its layout needs at all) makes the file an error when nothing else of
+    it is a record: the run exits 1 and the next run tries the file again."""
+    con.execute(query("add_staged_problem"), {"source_line": line, "reason": reason, "raw": raw,
+                                              "whole_file": whole_file})
+
+
+def whole_file_problem(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The reason of the first whole-file problem staged, if any."""
+    return scalar(con, "first_whole_file_problem")
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, path: Path, sample: Sample | None) -> None:
-    """CSV rows as JSON objects of strings, parsed by DuckDB; malformed rows become problems."""
+    """CSV rows as JSON objects of strings, parsed by DuckDB; malformed rows become problems.
+    The parse runs in a connection of its own (in memory, with the store's limits): DuckDB's CSV
+    reader raises on some inputs whatever its options (random bytes), and an error inside the
+    ingest transaction would abort the whole run. Such a file is one whole-file problem."""
     columns = csv_columns(sample.columns if sample else [])
     if not columns:
-        add_problem(con, 1, "no CSV header")
+        add_problem(con, 1, "no CSV header", whole_file=True)
         con.execute(query("stage_no_items"))
         con.execute(query("stage_records_from_items"))
         return
-    with plain_copy(con, path) as source:
-        con.execute("DROP TABLE IF EXISTS staging_rejects")
-        con.execute("DROP TABLE IF EXISTS staging_scans")
-        con.execute(query("stage_csv"), {
-            "path": str(source), "columns": {name: "VARCHAR" for name in columns},
-            "delimiter": (sample.delimiter if sample else ","),
-        })
-        con.execute(query("problems_from_csv_rejects"))
+    settings = first_row(con, "staging_limits")
+    with plain_copy(con, path) as source, duckdb.connect(config={
+            "memory_limit": settings["memory_limit"], "temp_directory": settings["temp_directory"],
+            "autoinstall_known_extensions": False, "autoload_known_extensions": False}) as side:
+        try:
+            side.execute(query("stage_csv"), {
+                "path": str(source), "columns": {name: "VARCHAR" for name in columns},
+                "delimiter": (sample.delimiter if sample else ","),
+            })
+            items = side.sql(query("staged_items_rows")).to_arrow_table()
+            problems = side.execute(query("problems_from_csv_rejects")).fetchall()
+        except duckdb.Error as exc:
+            add_problem(con, None, f"not a readable CSV file: {first_line(exc)}", whole_file=True)
+            con.execute(query("stage_no_items"))
+        else:
+            for line, reason, raw in problems:
+                add_problem(con, line, reason, raw)
+            con.register("csv_items", items)
+            try:
+                con.execute(query("stage_registered_items"))
+            finally:
+                con.unregister("csv_items")
     con.execute(query("stage_records_from_items"))
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def csv_columns(header: list[str]) -> list[str]:
@@ -318,7 +410,7 @@ def stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         else:
             table = pq.read_table(path)
     except Exception as exc:  # noqa: BLE001 - any Arrow or gzip error means "cannot read this file"
-        add_problem(con, None, f"not a readable Parquet file: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        add_problem(con, None, f"not a readable Parquet file: {first_line(exc)}", whole_file=True)
         con.execute(query("stage_no_items"))
     else:
         con.register("parquet_rows", table)

@@ -34,6 +34,7 @@ def store_status(con: duckdb.DuckDBPyConnection) -> dict:
         },
         "unpriced_models": records(con, "status_unpriced"),
         "rejects": records(con, "status_rejects"),
+        "conflicts": _one(con, "status_conflicts"),
         "schema": [row["name"] for row in records(con, "status_schema")],
         # unusual days among the last 30 with data (rule: analyzer/anomalies.py, README "Anomalies")
         "anomalies": [vars(a) for a in recent_anomalies(con, usage.get("last_ts"))],
@@ -82,5 +83,9 @@ def status_text(status: dict) -> str:
     for a in status["anomalies"]:
         lines.append(f"unusual day: {a['day']:%Y-%m-%d} {a['dimension']} {label(a['name'])}: spend {a['cost']:.2f}, "
                      f"usual {a['baseline']:.2f} (median of the {Rule().window} days before)")
+    conflicts = status["conflicts"]
+    if conflicts.get("count"):
+        lines.append(f"conflicts: {conflicts['count']:,} copies of {conflicts['ids']:,} stored ids with other token "
+                     f"counts, not stored (table ingest_conflicts; last in run #{conflicts['last_run_id']})")
     lines.append(f"schema: {', '.join(status['schema'])}")
     return "\n".join(lines) + "\n"

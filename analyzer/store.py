@@ -67,6 +67,7 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0, extra: dict
             delay = min(delay * 2, 2.0)
     try:
         if not read_only:
+            clean_spill_folder(con)
             migrate(con, path)
             return con
         upgrade = bool(pending_migrations(con, path))
@@ -102,6 +103,66 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+_NO_SPACE = ("no space left on device", "disk full", "disk is full", "not enough space")
+_QUOTED_FILE = re.compile(r'"([^"]+)"')
+
+
+@contextmanager
+def storage_errors(con: duckdb.DuckDBPyConnection, committed: bool = False) -> Iterator[None]:
+    """Turn a write that failed for lack of space (DuckDB's "No space left on device" on COMMIT
+    or a checkpoint, or on a spill to the temp folder, which it may report as "Out of Memory")
+    into one line saying disk full and where; an interrupted query (Ctrl-C) into KeyboardInterrupt.
+    `committed`: the run's data is in the write-ahead log already (a failed checkpoint)."""
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except RuntimeError as exc:
+        if is_interrupt(exc):  # DuckDB's Python client reports Ctrl-C during a query this way
+            raise KeyboardInterrupt from None
+        raise
+    except duckdb.Error as exc:
+        message = str(exc)
+        if not any(words in message.lower() for words in _NO_SPACE):
+            raise
+        quoted = _QUOTED_FILE.search(message)
+        if quoted:
+            where = quoted.group(1)
+        elif "temp" in message.lower() or "offload" in message.lower() or isinstance(exc, duckdb.OutOfMemoryException):
+            where = f"the temp folder {_setting(con, 'temp_directory')}"
+        else:
+            where = "the store"
+        outcome = ("the run is stored in the write-ahead log and completes at the next open" if committed
+                   else "nothing was stored")
+        raise SpendError(f"disk full: cannot write {where} (free some space and run again; {outcome})") from None
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """A query stopped by Ctrl-C (SIGINT), however DuckDB reports it."""
+    return isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException)) or (
+        isinstance(exc, RuntimeError) and str(exc).strip().lower() == "query interrupted")
+
+
+def _setting(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    try:
+        return con.execute("SELECT current_setting($name)", {"name": name}).fetchall()[0][0]
+    except duckdb.Error:
+        return "(unknown)"
+
+
+def clean_spill_folder(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the spill files a killed run left in the temp folder (`<db>.tmp/`). Called on a
+    write open: the write lock is ours, so no other process is using them."""
+    folder = Path(_setting(con, "temp_directory"))
+    if not folder.is_dir():
+        return
+    for leftover in folder.glob("duckdb_temp_*"):
+        try:
+            leftover.unlink()
+        except OSError:
+            pass
 
 
 def _applied(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -201,7 +201,7 @@ def profile_variants(path: Path, store: Path, timer: Timer, rounds: int) -> dict
     from analyzer.files import read_sample
     from analyzer.readers import detect_reader
     from analyzer.sqlfiles import compose
-    from analyzer.staging import UNREADABLE_MARK, stage_file
+    from analyzer.staging import LONG_MARK, UNREADABLE_MARK, stage_file
     from analyzer.store import open_store
 
     sample = read_sample(path)
@@ -209,7 +209,7 @@ def profile_variants(path: Path, store: Path, timer: Timer, rounds: int) -> dict
     config = Config()
     extra = reader.params(config) if getattr(reader, "params", None) else {}
     params = dict(ingest.attribution_params(config, reader), mode=None, default_mode=reader.mode,
-                  provider=reader.provider, mark=UNREADABLE_MARK, default_time=None, **extra)
+                  provider=reader.provider, mark=UNREADABLE_MARK, long_mark=LONG_MARK, default_time=None, **extra)
     today = compose("stage_usage", reader=reader.query_for(sample))
     variants = {}
     for name, changes in VARIANTS.items():

@@ -70,6 +70,9 @@ def test_mixed_folder_in_one_command(spend, tmp_path):
         "openai/chat.jsonl.gz": "openai-chat: 3 read, 2 new, 0 duplicates, 1 rejected",
         "usage/2024-11-01.json": "openai-usage: 1 read, 1 new, 0 duplicates, 0 rejected",
     }
+    assert [line for line in out.splitlines() if line.startswith("warning:")] == [
+        f"warning: {whole + 6} of {whole + 8} new rows have no tenant: check the [attribution] tenant paths in the "
+        "config, then `llm-spend ingest --reread PATH...`"]
     assert out.splitlines()[-1].startswith(f"ingested {whole + 8} new rows from 8 files (0 unchanged skipped, "
                                            f"0 duplicates, 5 rejected)")
     broken = spend.sql("SELECT source_line, reason FROM rejects WHERE source_file LIKE '%broken%' ORDER BY 1")

@@ -33,6 +33,7 @@ BIG_LINE = ('{"id": "big-%d", "object": "chat.completion", "created": %d, "model
 
 
 def records(prefix: str, count: int, **kwargs) -> list[dict]:
+    kwargs.setdefault("metadata", {"tenant": "acme"})
     return [chat_record(f"{prefix}-{i}", created=1767225600 + i, **kwargs) for i in range(count)]
 
 
@@ -280,13 +281,16 @@ def test_quiet_prints_nothing_on_success_but_still_fails_loudly(spend, exports, 
 def test_json_summary_is_machine_readable(spend, exports):
     summary = ingest_json(spend, exports)
     assert set(summary) == {"run_id", "seconds", "rows_new", "rows_read", "duplicates", "rejects", "new_tokens",
-                            "new_tokens_priced", "files", "guard_rails_failed"}
+                            "new_tokens_priced", "files", "guard_rails_failed", "conflicts", "rows_replaced",
+                            "warnings"}
+    assert (summary["conflicts"], summary["rows_replaced"], summary["warnings"]) == (0, 0, [])
     assert (summary["run_id"], summary["new_tokens"], summary["new_tokens_priced"]) == (1, 6 * 1100, 0)
     assert summary["guard_rails_failed"] == [] and isinstance(summary["seconds"], float)
     by_name = {Path(f["path"]).name: f for f in summary["files"]}
     assert by_name["c.jsonl"] == {"path": str((exports / "c.jsonl").resolve()), "status": "read",
                                   "format": "openai-chat", "rows_read": 2, "rows_new": 1, "rejects": 1,
-                                  "note": "", "duplicates": 0}
+                                  "note": "", "duplicates": 0, "conflicts": 0, "rows_replaced": 0,
+                                  "changed_while_read": False}
 
 
 # ---- guard rails -----------------------------------------------------------------------------
@@ -351,8 +355,12 @@ PROBE = ("900_probe_upgrade", "CREATE TABLE probe_upgrade (x INTEGER); INSERT IN
 def test_an_older_store_upgrades_itself_on_open(spend, db, tmp_path, monkeypatch):
     real = migrations()
     monkeypatch.setattr(analyzer.store, "migrations", lambda: real[:1])
-    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", records("a", 3)))
-    assert snapshot(db)["schema"] == [(real[0][0],)]
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,,,,,"))
+    with duckdb.connect(str(db)) as con:  # rows as the ingest of that version stored them
+        con.execute("INSERT INTO usage (request_id, ts, model, mode, requests, input_tokens, cached_input_tokens, "
+                    "cache_write_tokens, output_tokens, reasoning_tokens) SELECT 'a-' || i, now(), 'm', "
+                    "'serverless', 1, 10, 0, 0, 1, 0 FROM range(3) t(i)")
+    assert [name for (name,) in snapshot(db)["schema"]] == [real[0][0]]
 
     # A reader (status, read-only) finds the store older than itself and upgrades it first.
     monkeypatch.setattr(analyzer.store, "migrations", lambda: real + [PROBE])

@@ -43,12 +43,13 @@ def test_json_lines_of_pages(spend, tmp_path):
     assert rows(spend, "source_line, ts") == [(1, "2024-11-01T00:00:00+00:00"), (2, "2024-11-02T00:00:00+00:00")]
 
 
-def test_truncated_json_document_is_one_reject_with_its_text(spend, tmp_path):
+def test_truncated_json_document_is_one_reject_with_its_text_and_fails_the_file(spend, tmp_path):
     text = (FORMATS / "openai_responses_response.json").read_text()
     path = tmp_path / "cut.json"
     path.write_text(text[: len(text) // 2])
-    out = spend.ok("ingest", path, "--format", "openai-responses").stdout
-    assert "1 read, 0 new, 0 duplicates, 1 rejected" in out
+    result = spend("ingest", path, "--format", "openai-responses")
+    assert result.exit_code == 1 and result.stderr == f"error: {path.resolve()}: not a valid JSON document\n"
+    assert spend.sql("SELECT count(*) AS n FROM ingested_files")[0]["n"] == 0  # tried again next run
     reject = spend.sql("SELECT source_line, reason, raw FROM rejects")[0]
     assert (reject["source_line"], reject["reason"], reject["raw"]) == (1, "not a valid JSON document", text[: len(text) // 2])
 
@@ -142,10 +143,13 @@ def test_generic_parquet_gzipped_and_damaged(spend, tmp_path):
     gz.write_bytes(gzip.compress(path.read_bytes()))
     (tmp_path / "broken.parquet").write_bytes(path.read_bytes()[:40] + b"PAR1")
     spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,,,,,"))
-    out = spend.ok("ingest", path, gz, tmp_path / "broken.parquet").stdout
+    result = spend("ingest", path, gz, tmp_path / "broken.parquet")
+    out = result.stdout
     assert "usage.parquet: generic-parquet: 2 read, 2 new" in out
     assert "more.parquet.gz: generic-parquet: 2 read, 0 new, 2 duplicates" in out
-    assert "broken.parquet: generic-parquet: 1 read, 0 new, 0 duplicates, 1 rejected" in out
+    # a file that is not Parquet at all fails (exit 1, tried again next run); the others are stored
+    assert result.exit_code == 1 and "broken.parquet" not in out
+    assert result.stderr.startswith(f"error: {(tmp_path / 'broken.parquet').resolve()}: not a readable Parquet file")
     assert rows(spend, f"request_id, ts, {TOKENS}") == [
         ("p1", "2026-02-01T00:00:00+00:00", 1, 100, 0, 0, 1, 0), ("p2", "2026-02-02T00:00:00+00:00", 1, 200, 0, 0, 2, 0)]
     assert Decimal(spend.sql("SELECT sum(cost) AS c FROM priced_usage")[0]["c"]) == Decimal("0.000306")

@@ -23,18 +23,24 @@ from analyzer.modes import MODES
 @click.option("--max-reject-rate", type=click.FloatRange(0, 100), metavar="PCT",
               help="Exit 1 (good rows kept) when more than PCT % of the records read were rejected.")
 @click.option("--default-time", metavar="ISO", help="Time for records that carry none (e.g. a bare Anthropic message); UTC unless a zone is given.")
+@click.option("--reread", is_flag=True,
+              help="Read the files again even if unchanged; records already stored take the newly read "
+                   "attribution and token counts (one transaction).")
+@click.option("--provider", metavar="NAME", help="Label every row with this provider (e.g. openrouter).")
 @wait_option
 @click.pass_obj
 def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, quiet: bool, as_json: bool,
            fail_under_coverage: float | None, max_reject_rate: float | None, default_time: str | None,
-           wait: float) -> None:
+           reread: bool, provider: str | None, wait: float) -> None:
     """Read usage logs (files, folders, .gz, - for stdin) into the store.
 
     Incremental and idempotent: unchanged files are skipped, records already stored are not added
     again. One run is one transaction. Exit codes: 0 ok, 1 failure or guard rail, 2 usage error,
     75 store busy (try later).
 
+    \b
     Example (cron): llm-spend --db /data/usage.duckdb ingest /exports/ --quiet --wait 600
+    Example (after fixing [attribution]): llm-spend ingest --reread /exports/2026-09/
     """
     from analyzer.ingest import guard_rail_failures, ingest_paths
 
@@ -42,7 +48,7 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
     try:
         with obj.open(wait=wait) as con:
             summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode, progress=progress,
-                                   default_time=default_time)
+                                   default_time=default_time, reread=reread, provider=provider)
     finally:
         if progress:
             progress(0, 0, None)  # erase the counter, also before an error line
@@ -54,9 +60,13 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
             if result.status == "read":
                 click.echo(f"{result.path}: {result.format}: {result.rows_read:,} read, {result.rows_new:,} new, "
                            f"{result.duplicates:,} duplicates, {result.rejects:,} rejected"
+                           + (f", {result.conflicts:,} conflicts" if result.conflicts else "")
+                           + (f", {result.rows_replaced:,} changed" if reread else "")
                            + (f" ({result.note})" if result.note else ""))
             elif result.status == "duplicate-file":
                 click.echo(f"{result.path}: skipped, {result.note}")
+        for warning in summary.warnings:
+            click.echo(f"warning: {warning}")
         click.echo(summary_line(summary))
     for result in summary.errors:
         click.echo(f"error: {result.note}", err=True)
@@ -83,7 +93,11 @@ def summary_line(summary) -> str:
     read = sum(f.status == "read" for f in summary.files)
     return (f"ingested {summary.total('rows_new'):,} new rows from {read} files "
             f"({skipped} unchanged skipped, {summary.total('duplicates'):,} duplicates, "
-            f"{summary.total('rejects'):,} rejected) in {summary.seconds:.1f}s")
+            f"{summary.total('rejects'):,} rejected"
+            + (f", {summary.total('conflicts'):,} conflicts (see table ingest_conflicts)" if summary.total("conflicts") else "")
+            + (f", {summary.total('rows_replaced'):,} stored rows changed" if any(f.rows_replaced for f in summary.files)
+               or summary.reread else "")
+            + f") in {summary.seconds:.1f}s")
 
 
 def summary_dict(summary) -> dict:
@@ -92,5 +106,7 @@ def summary_dict(summary) -> dict:
         "rows_new": summary.total("rows_new"), "rows_read": summary.total("rows_read"),
         "duplicates": summary.total("duplicates"), "rejects": summary.total("rejects"),
         "new_tokens": summary.new_tokens, "new_tokens_priced": summary.new_tokens_priced,
+        "conflicts": summary.total("conflicts"), "rows_replaced": summary.total("rows_replaced"),
+        "warnings": summary.warnings,
         "files": [vars(f) | {"duplicates": f.duplicates} for f in summary.files],
     }

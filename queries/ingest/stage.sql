@@ -36,27 +36,39 @@ SELECT count(*) FROM staging_rejects;
 -- The records are the non-blank lines (a view: no copy).
 CREATE OR REPLACE TEMP VIEW staged_records AS
 SELECT source_line, raw FROM staged_lines
-WHERE raw <> '' AND (ascii(raw) NOT IN (9, 32) OR trim(raw) <> '');  -- trim only when it may matter
+WHERE raw <> '' AND (ascii(raw) NOT IN (9, 32) OR trim(raw, E' \t') <> '');  -- trim only when it may matter
 
 -- name: stage_usage
 -- Common checks and attribution over a reader's output: its named query is put in place of
 -- the `@reader` slot by sqlfiles.compose. $paths holds every attribution JSON path in order;
 -- $<field>_slots are the positions of each field's own paths (ingest.attribution_params); the
 -- first non-empty value wins. A tenant not found by its paths is looked up by id: the first id
--- at $tenant_key_slots (API key, project id) in the $tenant_names map (config [tenant_map]). A row without time takes $default_time (NULL
--- unless `ingest --default-time`). Rows of staged_problems (parts of the file that are no
+-- at $tenant_key_slots (API key, project id) in the $tenant_names map (config [tenant_map]). A row
+-- without a time its reader knows takes its top-level `created` when that is ISO 8601 text (the
+-- chat readers parse only Unix times there, on the hot path), else $default_time (NULL
+-- unless `ingest --default-time`). Lines staging marked (not UTF-8, longer than 16 MB: $mark,
+-- $long_mark) are rejects whatever the reader made of them. Rows of staged_problems (parts of the file that are no
 -- record: damaged gzip, malformed CSV row, invalid document) are rejects with their reason.
+-- Identity (README "identity"): a blank or whitespace-only id is no id (the record's hash is
+-- used); an id that is a plain number is a tool's row number, scoped by the $format that read it
+-- (`litellm#123`), so it never meets another tool's row 123 or a provider id of the same digits.
+-- Provider: the reader's, except an OpenAI-shaped record whose id is an OpenRouter generation id
+-- (`gen-<unix time>-<key>`: OpenRouter bills it, whatever upstream served it) is `openrouter`;
+-- $provider_override (`ingest --provider NAME`) replaces either.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH reader_rows AS (
     -- @reader
 ),
 normalised AS (
-    SELECT * REPLACE (coalesce(ts, CAST($default_time AS TIMESTAMPTZ)) AS ts) FROM reader_rows
+    SELECT * REPLACE (coalesce(ts, CASE WHEN ts IS NULL THEN CASE WHEN json_valid(doc)
+                                   THEN spend_time(json_extract_string(doc, '$.created')) END END,
+                               CAST($default_time AS TIMESTAMPTZ)) AS ts) FROM reader_rows
     UNION ALL BY NAME
     SELECT source_line, raw, reason FROM staged_problems
 ),
 checked AS (
-    SELECT *, coalesce(CASE WHEN starts_with(raw, $mark) THEN 'not UTF-8' END, reason, CASE
+    SELECT *, coalesce(CASE WHEN starts_with(raw, $mark) THEN 'not UTF-8'
+                            WHEN starts_with(raw, $long_mark) THEN 'line longer than 16 MB' END, reason, CASE
         WHEN model IS NULL OR model = '' THEN 'no model'
         WHEN ts IS NULL THEN 'no timestamp'
         WHEN ts < TIMESTAMPTZ '2000-01-01 00:00:00+00' OR ts >= TIMESTAMPTZ '2100-01-01 00:00:00+00'
@@ -66,6 +78,9 @@ checked AS (
             THEN 'negative token count'
         WHEN cached_input_tokens + cache_write_tokens > input_tokens THEN 'cached tokens exceed input tokens'
         WHEN reasoning_tokens > output_tokens THEN 'reasoning tokens exceed output tokens'
+        -- a blank id is replaced by the record's hash, which needs the raw text: a row parsed
+        -- without it (the fast path) is handed back to be read from its raw line
+        WHEN raw IS NULL AND trim(request_id, E' \t\r\n') = '' THEN 'blank request id'
     END) AS why
     FROM normalised
 ),
@@ -76,8 +91,19 @@ attributed AS (
 SELECT
     source_line,
     why AS reason,
-    CASE WHEN starts_with(raw, $mark) THEN substr(raw, length($mark) + 1) WHEN why IS NOT NULL THEN raw END AS raw,
-    request_id, ts, model, coalesce($mode, mode) AS mode, provider,
+    CASE WHEN starts_with(raw, $mark) THEN substr(raw, length($mark) + 1)
+         WHEN starts_with(raw, $long_mark) THEN substr(raw, length($long_mark) + 1) || '...'
+         WHEN why IS NOT NULL THEN raw END AS raw,
+    CASE WHEN request_id = '' OR (ascii(request_id) IN (9, 10, 13, 32) AND trim(request_id, E' \t\r\n') = '')
+             THEN 'sha:' || md5(raw)
+         WHEN ascii(request_id) BETWEEN 43 AND 57 THEN CASE  -- + , - . / 0-9: maybe a plain number
+             WHEN regexp_full_match(request_id, '[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?')
+             THEN $format || '#' || request_id ELSE request_id END
+         ELSE request_id END AS request_id,
+    ts, model, coalesce($mode, mode) AS mode,
+    coalesce($provider_override, CASE WHEN starts_with(request_id, 'gen-') AND provider = 'openai' THEN CASE
+        WHEN regexp_full_match(request_id, 'gen-[0-9]{8,}-[A-Za-z0-9]+') THEN 'openrouter' ELSE provider END
+        ELSE provider END) AS provider,
     coalesce(spend_first(found, $tenant_slots),
              spend_lookup(CAST($tenant_names AS MAP(VARCHAR, VARCHAR)), found, $tenant_key_slots)) AS tenant,
     spend_first(found, $feature_slots) AS feature,
@@ -104,27 +130,109 @@ SELECT $source_file, source_line, reason, raw, $run_id FROM staged WHERE reason 
 -- A file that could not be read at all: one reject without a line number.
 INSERT INTO rejects VALUES ($source_file, NULL, $reason, NULL, $run_id);
 
--- name: insert_new_usage
--- Add staged rows whose request identity is new: first occurrence within the file, then an
--- anti-join against the store (no index: see migration 001). A stored duplicate is the same
--- record, so its time is the staged one's: only stored rows within the staged time range (one
--- day of margin for exports that round times differently) are compared, which lets DuckDB skip
--- the rest of a large store by its row-group time ranges.
-INSERT INTO usage
-WITH fresh AS (
-    SELECT * FROM staged WHERE reason IS NULL
-    QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY source_line) = 1
-),
-span AS (  -- from staged, not fresh: a CTE read twice would be materialised
-    SELECT min(ts) - INTERVAL 1 DAY AS first_ts, max(ts) + INTERVAL 1 DAY AS last_ts
-    FROM staged WHERE reason IS NULL
+-- name: find_known_ids
+-- Staged records whose identity may be known already: the hash of their request_id is in
+-- usage_ids (a hash of every stored id) or is shared with another staged record. Usually none;
+-- only these are compared exactly (resolve_known_ids), so identity holds whatever the times.
+CREATE OR REPLACE TEMP TABLE staged_keys AS
+SELECT source_line, hash(request_id) AS id_hash FROM staged WHERE reason IS NULL;
+CREATE OR REPLACE TEMP TABLE staged_suspects AS
+SELECT source_line FROM staged_keys WHERE id_hash IN (SELECT id_hash FROM usage_ids)
+UNION
+SELECT source_line FROM staged_keys
+WHERE id_hash IN (SELECT id_hash FROM staged_keys GROUP BY id_hash HAVING count(*) > 1);
+DROP TABLE staged_keys;
+
+-- name: count_known_ids
+SELECT count(*) FROM staged_suspects;
+
+-- name: no_known_ids
+CREATE OR REPLACE TEMP TABLE staged_known (source_line BIGINT, request_id VARCHAR, kept VARCHAR, conflict BOOLEAN);
+
+-- name: resolve_known_ids
+-- The suspects compared exactly: a record whose request_id is stored already is not added
+-- (kept 'stored'); of the copies of one id within the file, the first (by line) is added and the
+-- later ones are not (kept 'earlier line'). A copy that is not added and whose token counts differ
+-- from the kept copy's is a conflict. With several stored rows for an id (stores from before
+-- migration 004 could hold a record twice), the earliest run's is the kept copy.
+CREATE OR REPLACE TEMP TABLE staged_known AS
+WITH suspects AS (
+    SELECT s.source_line, s.request_id,
+           struct_pack(s.requests, s.input_tokens, s.cached_input_tokens, s.cache_write_tokens,
+                       s.output_tokens, s.reasoning_tokens) AS counts
+    FROM staged s SEMI JOIN staged_suspects k ON k.source_line = s.source_line
+    WHERE s.reason IS NULL
 ),
 stored AS (
-    SELECT u.request_id FROM usage u, span WHERE u.ts BETWEEN span.first_ts AND span.last_ts
+    SELECT u.request_id,
+           arg_min(struct_pack(u.requests, u.input_tokens, u.cached_input_tokens, u.cache_write_tokens,
+                               u.output_tokens, u.reasoning_tokens), coalesce(u.run_id, 0)) AS counts
+    FROM usage u SEMI JOIN suspects s ON s.request_id = u.request_id
+    GROUP BY u.request_id
+),
+copies AS (
+    SELECT *, row_number() OVER (PARTITION BY request_id ORDER BY source_line) AS copy,
+           first_value(counts) OVER (PARTITION BY request_id ORDER BY source_line) AS first_counts
+    FROM suspects
 )
+SELECT c.source_line, c.request_id, CASE WHEN t.request_id IS NOT NULL THEN 'stored' ELSE 'earlier line' END AS kept,
+       c.counts IS DISTINCT FROM coalesce(t.counts, c.first_counts) AS conflict
+FROM copies c LEFT JOIN stored t ON t.request_id = c.request_id
+WHERE t.request_id IS NOT NULL OR c.copy > 1;
+
+-- name: insert_conflicts
+-- Copies not added whose counts differ from the kept copy's (README "identity").
+INSERT INTO ingest_conflicts
+SELECT s.request_id, $source_file, s.source_line, k.kept, s.requests, s.input_tokens, s.cached_input_tokens,
+       s.cache_write_tokens, s.output_tokens, s.reasoning_tokens, $run_id
+FROM staged s JOIN staged_known k ON k.source_line = s.source_line
+WHERE k.conflict AND NOT ($reread AND k.kept = 'stored');
+
+-- name: count_conflicts
+SELECT count(*) FROM staged_known WHERE conflict AND NOT ($reread AND kept = 'stored');
+
+-- name: insert_new_usage
+-- Add the staged rows whose identity is new (not in staged_known).
+INSERT INTO usage
 SELECT s.request_id, s.ts, s.model, s.mode, s.provider, s.tenant, s.feature, s.environment,
        s.user_id, s.project, s.requests, s.input_tokens, s.cached_input_tokens,
        s.cache_write_tokens, s.output_tokens, s.reasoning_tokens,
        $source_file, s.source_line, s.attributes, $run_id
-FROM fresh s
-ANTI JOIN stored u ON u.request_id = s.request_id;
+FROM staged s
+ANTI JOIN staged_known k ON k.source_line = s.source_line
+WHERE s.reason IS NULL;
+
+-- name: insert_new_ids
+-- The hashes of the ids just added (same rows as insert_new_usage).
+INSERT INTO usage_ids
+SELECT hash(s.request_id) FROM staged s
+ANTI JOIN staged_known k ON k.source_line = s.source_line
+WHERE s.reason IS NULL;
+
+-- name: replace_stored_rows
+-- `ingest --reread`: stored records read again take the new attribution and token counts (and
+-- the provider and mode when --provider / --mode are given); rows already equal are left alone.
+-- Returns the number of rows changed.
+UPDATE usage SET
+    tenant = s.tenant, feature = s.feature, environment = s.environment, user_id = s.user_id,
+    project = s.project, attributes = s.attributes, requests = s.requests, input_tokens = s.input_tokens,
+    cached_input_tokens = s.cached_input_tokens, cache_write_tokens = s.cache_write_tokens,
+    output_tokens = s.output_tokens, reasoning_tokens = s.reasoning_tokens,
+    provider = CASE WHEN $provider_override IS NULL THEN usage.provider ELSE s.provider END,
+    mode = CASE WHEN $mode IS NULL THEN usage.mode ELSE s.mode END
+FROM (
+    SELECT s.* FROM staged s JOIN staged_known k ON k.source_line = s.source_line
+    WHERE k.kept = 'stored'
+    QUALIFY row_number() OVER (PARTITION BY s.request_id ORDER BY s.source_line) = 1
+) s
+WHERE usage.request_id = s.request_id
+  AND (usage.tenant, usage.feature, usage.environment, usage.user_id, usage.project,
+       CAST(usage.attributes AS VARCHAR), usage.requests, usage.input_tokens, usage.cached_input_tokens,
+       usage.cache_write_tokens, usage.output_tokens, usage.reasoning_tokens,
+       CASE WHEN $provider_override IS NULL THEN NULL ELSE usage.provider END,
+       CASE WHEN $mode IS NULL THEN NULL ELSE usage.mode END)
+      IS DISTINCT FROM
+      (s.tenant, s.feature, s.environment, s.user_id, s.project, CAST(s.attributes AS VARCHAR), s.requests,
+       s.input_tokens, s.cached_input_tokens, s.cache_write_tokens, s.output_tokens, s.reasoning_tokens,
+       CASE WHEN $provider_override IS NULL THEN NULL ELSE s.provider END,
+       CASE WHEN $mode IS NULL THEN NULL ELSE s.mode END);

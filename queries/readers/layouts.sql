@@ -1,7 +1,9 @@
 -- name: create_reader_macros
 -- Helpers the reader queries share (temp macros, made once per staged file: cheap).
 -- spend_epoch: a Unix time in seconds, milliseconds, microseconds or nanoseconds (told apart by
--- size) to TIMESTAMPTZ; 0, negative or non-finite values are no time (NULL).
+-- size) to TIMESTAMPTZ; 0 and NaN are no time (NULL); a negative, infinite or too large value is
+-- a time, but one before 2000 (1970-01-01 minus a second), so the common checks say
+-- "timestamp out of range" instead of "no timestamp".
 -- spend_time: a JSON or CSV value that is a Unix time (number or numeric string) or an ISO 8601
 -- text, with or without zone (without: UTC, the session zone), to TIMESTAMPTZ; else NULL.
 -- spend_json_text: text that holds JSON (a CSV cell; also the doubled quotes some exports write
@@ -11,7 +13,8 @@
 -- plain vector operations where a lambda over the list would cost a second per million rows.
 -- spend_lookup: the first non-empty m[found[i[k]]] (the tenant map, by the ids in the slots).
 CREATE OR REPLACE TEMP MACRO spend_epoch(n) AS CASE
-    WHEN n IS NULL OR NOT isfinite(n) OR n <= 0 OR n >= 1e19 THEN NULL
+    WHEN n IS NULL OR isnan(n) OR n = 0 THEN NULL
+    WHEN n < 0 OR n >= 1e19 OR isinf(n) THEN TIMESTAMPTZ '1969-12-31 23:59:59+00'
     WHEN n < 1e11 THEN to_timestamp(n)
     WHEN n < 1e14 THEN to_timestamp(0) + to_microseconds(CAST(n * 1000 AS BIGINT))
     WHEN n < 1e17 THEN to_timestamp(0) + to_microseconds(CAST(n AS BIGINT))
@@ -38,10 +41,19 @@ CREATE OR REPLACE TEMP MACRO spend_lookup(m, found, i) AS coalesce(
 
 -- name: create_staged_problems
 -- Parts of the file that are no record (damaged gzip, malformed CSV row, invalid document).
-CREATE OR REPLACE TEMP TABLE staged_problems (source_line BIGINT, reason VARCHAR, raw VARCHAR);
+-- whole_file: the file as a whole is not what its layout needs (not a JSON document, not a
+-- readable CSV or Parquet file): with no record besides, the file is an error (staging.py).
+CREATE OR REPLACE TEMP TABLE staged_problems (source_line BIGINT, reason VARCHAR, raw VARCHAR, whole_file BOOLEAN);
 
 -- name: add_staged_problem
-INSERT INTO staged_problems VALUES ($source_line, $reason, $raw);
+INSERT INTO staged_problems VALUES ($source_line, $reason, $raw, $whole_file);
+
+-- name: first_whole_file_problem
+SELECT min(reason) FROM staged_problems WHERE whole_file;
+
+-- name: staging_limits
+-- The store connection's memory limit and spill folder, for the side connection that parses CSV.
+SELECT current_setting('memory_limit') AS memory_limit, current_setting('temp_directory') AS temp_directory;
 
 -- name: stage_document
 -- The whole file (staged_lines) as one JSON document; its records are an array's elements, the
@@ -51,17 +63,17 @@ INSERT INTO staged_problems VALUES ($source_line, $reason, $raw);
 -- other file that is not valid JSON is one problem holding the whole text.
 CREATE OR REPLACE TEMP TABLE staged_document AS
 SELECT string_agg(coalesce(raw, ''), E'\n' ORDER BY source_line) AS text,
-       coalesce(json_valid(arg_min(raw, source_line) FILTER (WHERE trim(coalesce(raw, '')) <> '')), false) AS first_line_json
+       coalesce(json_valid(arg_min(raw, source_line) FILTER (WHERE trim(coalesce(raw, ''), E' \t\r\n') <> '')), false) AS first_line_json
 FROM staged_lines;
 INSERT INTO staged_problems
-SELECT 1, 'not a valid JSON document', text FROM staged_document
-WHERE trim(coalesce(text, '')) <> '' AND NOT json_valid(text) AND NOT first_line_json;
+SELECT 1, 'not a valid JSON document', text, true FROM staged_document
+WHERE trim(coalesce(text, ''), E' \t\r\n') <> '' AND NOT json_valid(text) AND NOT first_line_json;
 CREATE OR REPLACE TEMP TABLE staged_items AS
 WITH parts AS (
     SELECT 0 AS line, text FROM staged_document WHERE json_valid(text)
     UNION ALL
     SELECT l.source_line, l.raw FROM staged_lines l, staged_document d
-    WHERE NOT json_valid(d.text) AND d.first_line_json AND trim(coalesce(l.raw, '')) <> ''
+    WHERE NOT json_valid(d.text) AND d.first_line_json AND trim(coalesce(l.raw, ''), E' \t\r\n') <> ''
 ),
 checked AS (
     SELECT line, text, CASE WHEN json_valid(text) THEN text END AS json_text FROM parts
@@ -88,7 +100,7 @@ SELECT CASE WHEN line = 0 THEN position ELSE line END AS source_line, raw FROM n
 CREATE OR REPLACE TEMP TABLE staged_items AS
 WITH kinds AS (
     SELECT source_line, coalesce(raw, '') AS line, CASE
-        WHEN trim(coalesce(raw, '')) = '' THEN 'blank'
+        WHEN trim(coalesce(raw, ''), E' \t\r\n') = '' THEN 'blank'
         WHEN starts_with(raw, 'data:') THEN 'data'
         WHEN starts_with(raw, ':') OR starts_with(raw, 'event:') OR starts_with(raw, 'id:')
              OR starts_with(raw, 'retry:') OR raw IN ('event', 'data', 'id', 'retry') THEN 'field'
@@ -107,14 +119,15 @@ payloads AS (
                       E'\n' ORDER BY source_line) AS raw
     FROM events WHERE kind = 'data' GROUP BY event_no
 )
-SELECT source_line, raw FROM payloads WHERE trim(raw) <> '[DONE]'
+SELECT source_line, raw FROM payloads WHERE trim(raw, E' \t\r\n') <> '[DONE]'
 UNION ALL
 SELECT source_line, line FROM events WHERE kind = 'other'
 ORDER BY source_line;
 
 -- name: stage_csv
 -- CSV rows as JSON objects of strings (empty cells null); the header is line 1. Malformed rows
--- go to the temp table staging_rejects (then to staged_problems), never raise.
+-- go to the temp table staging_rejects (then to staged_problems). Run in a side connection
+-- (staging.stage_csv): the CSV reader raises on some inputs whatever its options.
 CREATE OR REPLACE TEMP TABLE staged_items AS
 SELECT row_number() OVER () + 1 AS source_line, CAST(to_json(t) AS VARCHAR) AS raw
 FROM read_csv($path, columns = $columns, header = true, auto_detect = false, delim = $delimiter,
@@ -122,10 +135,17 @@ FROM read_csv($path, columns = $columns, header = true, auto_detect = false, del
               max_line_size = 1000000000, ignore_errors = true, store_rejects = true,
               rejects_table = 'staging_rejects', rejects_scan = 'staging_scans') t;
 
+-- name: staged_items_rows
+SELECT source_line, raw FROM staged_items ORDER BY source_line;
+
 -- name: problems_from_csv_rejects
-INSERT INTO staged_problems
+-- Malformed rows of the CSV just parsed (in the side connection), one per line.
 SELECT line, 'malformed CSV row: ' || first(error_message ORDER BY column_idx), first(csv_line)
-FROM staging_rejects GROUP BY line;
+FROM staging_rejects GROUP BY line ORDER BY line;
+
+-- name: stage_registered_items
+-- Items parsed elsewhere (an Arrow table registered as csv_items) as staged_items.
+CREATE OR REPLACE TEMP TABLE staged_items AS SELECT source_line, raw FROM csv_items;
 
 -- name: stage_parquet
 -- Parquet rows (an Arrow table registered as parquet_rows) as JSON objects.
@@ -138,7 +158,7 @@ CREATE OR REPLACE TEMP TABLE staged_items (source_line BIGINT, raw VARCHAR);
 -- name: stage_records_from_items
 -- The records of a document, SSE, CSV or Parquet file (a view: no copy).
 CREATE OR REPLACE TEMP VIEW staged_records AS
-SELECT source_line, raw FROM staged_items WHERE raw IS NOT NULL AND trim(raw) <> '';
+SELECT source_line, raw FROM staged_items WHERE raw IS NOT NULL AND trim(raw, E' \t\r\n') <> '';
 
 -- name: stage_objects
 -- The staged records with what every JSON reader checks first: is_json, and object_raw (the

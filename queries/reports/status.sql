@@ -38,6 +38,11 @@ SELECT reason, count(*) AS count FROM rejects GROUP BY reason ORDER BY count DES
 -- Files in the manifest, and the rows they brought (rows_new adds up over re-reads).
 SELECT count(*) AS files, CAST(coalesce(sum(rows_new), 0) AS BIGINT) AS rows_new FROM ingested_files;
 
+-- name: status_conflicts
+-- Records delivered again under a stored id with other token counts (not stored: the first copy
+-- is kept; see ingest_conflicts), and when the last one came.
+SELECT count(*) AS count, count(DISTINCT request_id) AS ids, max(run_id) AS last_run_id FROM ingest_conflicts;
+
 -- name: status_schema
 -- Migrations applied to this store, in order.
 SELECT name FROM schema_migrations ORDER BY name;
