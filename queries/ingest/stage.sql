@@ -192,12 +192,10 @@ WHERE k.conflict AND NOT ($reread AND k.kept = 'stored');
 SELECT count(*) FROM staged_known WHERE conflict AND NOT ($reread AND kept = 'stored');
 
 -- name: insert_new_usage
--- Add the staged rows whose identity is new (not in staged_known).
-INSERT INTO usage
-SELECT s.request_id, s.ts, s.model, s.mode, s.provider, s.tenant, s.feature, s.environment,
-       s.user_id, s.project, s.requests, s.input_tokens, s.cached_input_tokens,
-       s.cache_write_tokens, s.output_tokens, s.reasoning_tokens,
-       $source_file, s.source_line, s.attributes, $run_id
+-- Add the staged rows whose identity is new (not in staged_known). By name: every canonical
+-- column stage_usage makes is a usage column.
+INSERT INTO usage BY NAME
+SELECT s.* EXCLUDE (reason, raw), $source_file AS source_file, $run_id AS run_id
 FROM staged s
 ANTI JOIN staged_known k ON k.source_line = s.source_line
 WHERE s.reason IS NULL;
