@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= usage.duckdb
 REPORTS ?= reports
 
-.PHONY: demo install browser test bench regen clean
+.PHONY: demo install browser lint test bench regen clean
 
 demo: install
 	$(BIN)/llm-spend --db $(DB) rates load sample_logs/rates.csv
@@ -31,7 +31,10 @@ browser:
 		command -v pdftotext >/dev/null 2>&1 || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell poppler-utils >/dev/null)
 
-test: install browser
+lint: install
+	$(BIN)/python -m ruff check .
+
+test: install browser lint
 	$(BIN)/python -m pytest -q
 
 # Generated files: rewrite them from their generators and print what changed.

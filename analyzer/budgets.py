@@ -19,7 +19,6 @@ from decimal import Decimal
 
 import duckdb
 
-
 DIMENSIONS = ("tenant", "feature")
 PROJECTION_NOTE = ("Projected month end: month-to-date plus the mean daily spend of the trailing 7 full days "
                    "times the days left.")

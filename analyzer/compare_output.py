@@ -3,8 +3,6 @@ JSON (`{"workload": {...}, "modes": [...]}`, a list of them with --by) and CSV."
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from analyzer import render
 from analyzer.compare import Comparison
 

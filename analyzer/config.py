@@ -31,18 +31,17 @@ values are `Config.sections["name"]` (None when the file has no such section).
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
 import math
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Callable, Mapping
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model,
-                      field_validator)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from analyzer.errors import BadInput
 

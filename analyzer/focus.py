@@ -114,7 +114,8 @@ def focus_export(con: duckdb.DuckDBPyConnection, flt) -> FocusExport:
     currency = scalar(con, "get_setting", {"key": "currency"}) or "USD"
     rows = [_usage_row(row, currency) for row in records(con, "focus_usage", flt.params)]
     if flt.tenant is None and scalar(con, "capacity_view_exists"):
-        rows += [_idle_row(row, currency) for row in records(con, "focus_idle_capacity", {"since": flt.since, "until": flt.until})]
+        idle = records(con, "focus_idle_capacity", {"since": flt.since, "until": flt.until})
+        rows += [_idle_row(row, currency) for row in idle]
     left = first_row(con, "focus_unpriced", flt.params) or {"charge_rows": 0, "requests": 0}
     return FocusExport(rows, left["charge_rows"], left["requests"], currency)
 

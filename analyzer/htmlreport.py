@@ -65,7 +65,8 @@ def html_context(con: duckdb.DuckDBPyConnection, report, *, statement: str | Non
         "breakdowns": breakdowns,
         "columns": report.columns,
         "rows": ranking.shape_rows(report.rows, report.by, sort, top),
-        "detail_top": top if top and any(r.get("folded") for r in ranking.shape_rows(report.rows, report.by, sort, top)) else None,
+        "detail_top": (top if top and any(r.get("folded") for r in ranking.shape_rows(report.rows, report.by, sort, top))
+                       else None),
         "unpriced": report.unpriced,
         "generated_at": (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
     }

@@ -28,7 +28,13 @@ from analyzer.modes import MODES
 from analyzer.readers import Reader, detect_reader, reader_named
 from analyzer.sqlfiles import first_row, query, run_composed, scalar
 from analyzer.staging import (
-    LONG_MARK, UNREADABLE_MARK, FileScan, scan_file, stage_file, unreadable_lines_met, whole_file_problem,
+    LONG_MARK,
+    UNREADABLE_MARK,
+    FileScan,
+    scan_file,
+    stage_file,
+    unreadable_lines_met,
+    whole_file_problem,
 )
 from analyzer.store import storage_errors, transaction
 

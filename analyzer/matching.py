@@ -24,7 +24,8 @@ def check_filter_matches(con: duckdb.DuckDBPyConnection, flt) -> None:
         if flt.tenant not in tenants:
             close = difflib.get_close_matches(flt.tenant, tenants, n=3, cutoff=0.5)
             hint = f"; closest: {', '.join(close)}" if close else (
-                f"; tenants: {', '.join(tenants[:10])}{' ...' if len(tenants) > 10 else ''}" if tenants else "; the store has no tenants")
+                f"; tenants: {', '.join(tenants[:10])}{' ...' if len(tenants) > 10 else ''}" if tenants
+                else "; the store has no tenants")
             raise NoMatch(f"no usage for tenant {flt.tenant!r}{hint}")
     if flt.since is None and flt.until is None:
         return

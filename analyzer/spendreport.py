@@ -58,7 +58,8 @@ def produce(con: duckdb.DuckDBPyConnection, request: ReportRequest, output: str 
 
 def render(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str], flt) -> str:
     """The report as table, csv, json or html text."""
-    from analyzer import ranking, render as out, terminal
+    from analyzer import ranking, terminal
+    from analyzer import render as out
     from analyzer.reports import build_report, report_json
 
     fmt = request.fmt

@@ -84,7 +84,8 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0, extra: dict
 
 
 @contextmanager
-def open_store(path: Path, *, read_only: bool = False, wait: float = 0, extra: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_store(path: Path, *, read_only: bool = False, wait: float = 0,
+               extra: dict | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """Context manager around `connect` that always closes the connection (and so the file lock)."""
     con = connect(path, read_only=read_only, wait=wait, extra=extra)
     try:

@@ -71,7 +71,8 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, money: Sequ
            unpriced_text: dict[str, str] | None = None, compactable: Sequence[str] = (),
            dimensions: Sequence[str] = ()) -> str:
     """An aligned table. `money` names the money columns (one precision each); numbers are right
-    aligned; `dimensions` show through render.label (a missing name as (none)). When it is wider than the terminal, the `compactable` count columns are shown as
+    aligned; `dimensions` show through render.label (a missing name as (none)). When it is wider
+    than the terminal, the `compactable` count columns are shown as
     16.6M first, then text columns shrink (longest first, ellipsis in the middle)."""
     width = width or terminal_width()
     unpriced_text = unpriced_text or {}

@@ -179,7 +179,8 @@ def profile_parts(path: Path, timer: Timer) -> None:
 VARIANTS = {
     "json_valid guard instead of try()": [
         ("SELECT source_line, raw,\n        try(json_transform(raw, '",
-         "SELECT source_line, raw, json_valid(raw) AS is_json,\n        json_transform(CASE WHEN json_valid(raw) THEN raw END, '"),
+         "SELECT source_line, raw, json_valid(raw) AS is_json,\n"
+         "        json_transform(CASE WHEN json_valid(raw) THEN raw END, '"),
         ('"metadata": "JSON"}\')) AS r', '"metadata": "JSON"}\') AS r'),
         ("WHEN r IS NULL THEN 'not JSON'", "WHEN NOT is_json THEN 'not JSON'"),
     ],

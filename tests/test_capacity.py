@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import chat_record, write_card, write_jsonl
+from tests.helpers import chat_record, write_jsonl
 
 HEADER = "name,kind,models,month,monthly_cost,gpus,gpu_hours,gpu_hour_rate,capacity_tokens\n"
 SEPT = int(datetime(2026, 9, 10, 12, tzinfo=timezone.utc).timestamp())

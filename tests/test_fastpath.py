@@ -21,7 +21,8 @@ TRICKY = [
     chat_record("neg", prompt=-1),
     chat_record("cache", prompt=10, cached=20),
     chat_record("a", prompt=999),  # repeated id within the file: the first one wins
-    {"id": "together", "created": 1767225601, "model": "m", "usage": {"prompt_tokens": 9, "completion_tokens": 1, "cached_tokens": 4}},
+    {"id": "together", "created": 1767225601, "model": "m",
+     "usage": {"prompt_tokens": 9, "completion_tokens": 1, "cached_tokens": 4}},
     {"id": "str", "created": "1767225602", "model": "m", "usage": {"prompt_tokens": "12", "completion_tokens": 2}},
     {"id": "req", "created": 1767225603, "model": "m", "request": {"metadata": {"tenant": "via-request"}, "user": "ru"},
      "usage": {"prompt_tokens": 1, "completion_tokens": 1}},

@@ -542,7 +542,8 @@ def hold_store(db: Path, how: str) -> subprocess.Popen:
 @pytest.mark.parametrize("how", ["read", "write"])
 def test_ingest_while_another_process_holds_the_store(db, tmp_path, how):
     path = write_jsonl(tmp_path / "a.jsonl", records("a", 3))
-    spend_init = llm_spend_process("--db", str(db), "ingest", "--quiet", str(write_jsonl(tmp_path / "z.jsonl", [chat_record("z")])))
+    first = write_jsonl(tmp_path / "z.jsonl", [chat_record("z")])
+    spend_init = llm_spend_process("--db", str(db), "ingest", "--quiet", str(first))
     assert spend_init.communicate(timeout=60) == ("", "")
     holder = hold_store(db, how)
     try:
@@ -584,7 +585,7 @@ def test_reports_open_the_store_read_only(db, tmp_path):
         results = [(p.communicate(timeout=60), p.returncode) for p in procs]
     finally:
         holder.communicate("let go\nexit\n", timeout=60)
-    for args, ((out, err), code) in zip(commands, results):
+    for args, ((_out, err), code) in zip(commands, results):
         assert (code, err) == (0, ""), (args, err)
     assert results[2][0][0].splitlines() == ["n", "3"]
 

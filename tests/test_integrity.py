@@ -119,7 +119,7 @@ def test_an_old_store_scopes_its_numeric_ids_when_it_upgrades(spend, db, tmp_pat
 
     with duckdb.connect(str(db)) as con:
         old = [(name, sql) for name, sql in migrations() if name < "004"]
-        for name, sql in old:
+        for _name, sql in old:
             con.execute(sql)
         con.execute("INSERT INTO usage (request_id, ts, model, mode, requests, input_tokens, cached_input_tokens, "
                     "cache_write_tokens, output_tokens, reasoning_tokens, source_file) VALUES "

@@ -327,6 +327,7 @@ def test_claude_code_session_copied_into_a_resumed_session_adds_nothing(spend, t
     project.mkdir(parents=True)
     text = (FORMATS / "claude_code_session.CONSTRUCTED.jsonl").read_text()
     (project / "first.jsonl").write_text(text)
-    (project / "resumed.jsonl").write_text(text + '{"type":"user","sessionId":"s2","uuid":"u9","message":{"role":"user","content":"more"}}\n')
+    more = '{"type":"user","sessionId":"s2","uuid":"u9","message":{"role":"user","content":"more"}}\n'
+    (project / "resumed.jsonl").write_text(text + more)
     out = spend.ok("ingest", tmp_path / ".claude" / "projects").stdout
     assert "first.jsonl: claude-code: 3 read, 3 new" in out and "resumed.jsonl: claude-code: 3 read, 0 new, 3 duplicates" in out

@@ -31,7 +31,8 @@ def test_read_only_statements_run(loaded, statement):
 
 
 def test_results_in_each_format(loaded):
-    assert loaded.ok("sql", "SELECT tenant, cost FROM priced_usage", "--format", "csv").stdout .splitlines() == ["tenant,cost", "acme,0.0069"]
+    out = loaded.ok("sql", "SELECT tenant, cost FROM priced_usage", "--format", "csv").stdout
+    assert out.splitlines() == ["tenant,cost", "acme,0.0069"]
     assert json.loads(loaded.ok("sql", "SELECT cost FROM priced_usage", "--format", "json").stdout) == [{"cost": "0.0069"}]
     table = loaded.ok("sql", "SELECT tenant FROM usage").stdout.splitlines()
     assert table[0].strip() == "tenant" and table[2].strip() == "acme"

@@ -65,7 +65,8 @@ def capacity_costs(obj: Context, month: str | None, since: datetime | None, unti
 
     Example: llm-spend capacity costs --month 2026-09 --format csv -o capacity.csv
     """
-    from analyzer.capacity import COSTS_COLUMNS, capacity_costs as costs
+    from analyzer.capacity import COSTS_COLUMNS
+    from analyzer.capacity import capacity_costs as costs
     from analyzer.reports import make_filter
 
     flt = make_filter(month, since.date() if since else None, until.date() if until else None)

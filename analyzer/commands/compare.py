@@ -38,9 +38,11 @@ def _number(minimum_exclusive: bool, limit: Decimal | None = None):
 @click.option("--month", metavar="YYYY-MM", help="With --from-usage: the month measured (default: the latest with usage); "
                                                  "with --capacity: the capacity's month.")
 @click.option("--by", type=click.Choice(["model", "feature"]), help="With --from-usage: one comparison per model or feature.")
-@click.option("--batch-discount", callback=_number(False, Decimal(1)), help="Batch price factor when a model has no batch row (default: the config's, 0.5).")
+@click.option("--batch-discount", callback=_number(False, Decimal(1)),
+              help="Batch price factor when a model has no batch row (default: the config's, 0.5).")
 @click.option("--dedicated-cost", callback=_number(True), metavar="USD", help="Dedicated endpoint, USD a month.")
-@click.option("--dedicated-capacity-tokens", type=click.IntRange(min=1), help="Tokens (input + output) the endpoint serves a month.")
+@click.option("--dedicated-capacity-tokens", type=click.IntRange(min=1),
+              help="Tokens (input + output) the endpoint serves a month.")
 @click.option("--capacity", "capacity_name", metavar="NAME", help="A loaded capacity (`capacity list`) as an option.")
 @click.option("--gpus", type=click.IntRange(min=1), help="GPU cluster: number of GPUs.")
 @click.option("--gpu-hours", callback=_number(True, Decimal(744)), help="GPU cluster: hours per GPU in the month.")

@@ -22,7 +22,8 @@ from analyzer.modes import MODES
               help="Exit 1 (rows kept) when less than PCT % of the new tokens could be priced.")
 @click.option("--max-reject-rate", type=click.FloatRange(0, 100), metavar="PCT",
               help="Exit 1 (good rows kept) when more than PCT % of the records read were rejected.")
-@click.option("--default-time", metavar="ISO", help="Time for records that carry none (e.g. a bare Anthropic message); UTC unless a zone is given.")
+@click.option("--default-time", metavar="ISO",
+              help="Time for records that carry none (e.g. a bare Anthropic message); UTC unless a zone is given.")
 @click.option("--reread", is_flag=True,
               help="Read the files again even if unchanged; records already stored take the newly read "
                    "attribution and token counts (one transaction).")

@@ -67,8 +67,22 @@ def mostly(sample: Sample, predicate: Callable[[dict], bool]) -> bool:
 
 def _registry() -> list[Reader]:
     from analyzer.readers import (
-        anthropic, claude_code, gateway_envelope, generic_table, helicone, langfuse, litellm, openai_batch, openai_chat,
-        openai_costs, openai_responses, openai_usage, sglang, together, together_batch, vllm,
+        anthropic,
+        claude_code,
+        gateway_envelope,
+        generic_table,
+        helicone,
+        langfuse,
+        litellm,
+        openai_batch,
+        openai_chat,
+        openai_costs,
+        openai_responses,
+        openai_usage,
+        sglang,
+        together,
+        together_batch,
+        vllm,
     )
 
     # Order matters: specific shapes before generic ones (the first that accepts a sample wins).

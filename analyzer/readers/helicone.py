@@ -6,7 +6,8 @@ from analyzer.readers import Reader, Sample, has_keys, mostly
 
 
 def detect(sample: Sample) -> bool:
-    return mostly(sample, lambda o: has_keys(o, "response_id", "request_created_at") and ("request_body" in o or "prompt_tokens" in o))
+    return mostly(sample, lambda o: has_keys(o, "response_id", "request_created_at")
+                  and ("request_body" in o or "prompt_tokens" in o))
 
 
 READER = Reader(
