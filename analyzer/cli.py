@@ -8,13 +8,14 @@ A command is a thin skin that parses options, calls one library function, prints
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
-from pathlib import Path
 
 import click
 
 from analyzer.errors import Interrupted, SpendError
+from analyzer.outputs import RENDERERS, resolve_format
 
 FORMATS = ("table", "csv", "json", "html")
 
@@ -45,19 +46,20 @@ class Context:
             yield con
 
 
-def write_output(text: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-
-
 def output_options(formats: tuple[str, ...] = FORMATS, default: str = "table"):
-    """--format and -o, shared by the commands that print results."""
+    """--format and -o, shared by the commands that print results. The command receives the
+    resolved format: --format, else the one -o FILE's extension names, else `default`."""
     def decorate(func):
-        func = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")(func)
-        return click.option("--format", "fmt", type=click.Choice(formats), default=default, show_default=True,
-                            help="Output format.")(func)
+        @functools.wraps(func)
+        def resolved(*args, fmt: str | None, output: str | None, **kwargs):
+            return func(*args, fmt=resolve_format(fmt, output, formats, default), output=output, **kwargs)
+
+        resolved = click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+                                help="Write to FILE instead of stdout (its extension sets the format: "
+                                     + ", ".join(ext for f in formats for ext in RENDERERS[f].extensions)
+                                     + ").")(resolved)
+        return click.option("--format", "fmt", type=click.Choice(formats), default=None,
+                            help=f"Output format [default: {default}, or the -o FILE extension's].")(resolved)
     return decorate
 
 
@@ -146,7 +148,10 @@ class SpendGroup(click.Group):
 
 
 def fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
+    """The one error line; control characters made visible (a message may quote a name or a path)."""
+    from analyzer.render import visible
+
+    click.echo(f"error: {visible(message)}", err=True)
     sys.exit(code)
 
 
@@ -165,16 +170,6 @@ def cli(ctx: click.Context, db: str | None, config: str | None) -> None:
       llm-spend report --by tenant,feature --period month --format html -o spend.html
     """
     ctx.obj = Context(db, config)
-
-
-def render_rows(columns: list[str], rows: list[tuple], fmt: str) -> str:
-    from analyzer import render
-
-    if fmt == "csv":
-        return render.to_csv(columns, rows)
-    if fmt == "json":
-        return render.to_json([dict(zip(columns, row)) for row in rows])
-    return render.to_table(columns, rows)
 
 
 def main() -> None:

@@ -294,11 +294,11 @@ def run(request: CompareRequest, con) -> list[Comparison]:
     return [compare(w, offers) for w in workloads]
 
 
-def render(comparisons: list[Comparison], fmt: str, grouped: bool = False) -> str:
-    """table, json or csv text (analyzer.compare_output)."""
-    from analyzer.compare_output import render_comparisons
+def output(comparisons: list[Comparison], grouped: bool = False):
+    """The output Result (analyzer.compare_output, rendered by analyzer.outputs)."""
+    from analyzer.compare_output import comparisons_result
 
-    return render_comparisons(comparisons, fmt, grouped)
+    return comparisons_result(comparisons, grouped)
 
 
 def store_priced_workload(con, request: CompareRequest) -> Workload:

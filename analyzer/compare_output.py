@@ -10,16 +10,17 @@ MODE_COLUMNS = ("mode", "capacity", "monthly_cost", "effective_per_mtok", "capac
                 "break_even_requests")
 
 
-def render_comparisons(comparisons: list[Comparison], fmt: str, grouped: bool) -> str:
-    if fmt == "json":
-        data = [c.as_dict() for c in comparisons]
-        return render.to_json(data if grouped else data[0])
-    if fmt == "csv":
-        return _csv(comparisons)
-    return "\n".join(_table(c) for c in comparisons)
+def comparisons_result(comparisons: list[Comparison], grouped: bool):
+    """The output Result (analyzer/outputs.py): CSV rows, the JSON document, the table text."""
+    from analyzer.outputs import Result
+
+    data = [c.as_dict() for c in comparisons]
+    columns, rows = _csv(comparisons)
+    return Result(columns, rows, document=data if grouped else data[0],
+                  text="\n".join(_table(c) for c in comparisons))
 
 
-def _csv(comparisons: list[Comparison]) -> str:
+def _csv(comparisons: list[Comparison]) -> tuple[list[str], list[list]]:
     group_keys = list(dict.fromkeys(k for c in comparisons for k in c.workload.group))
     columns = ["month", *group_keys, "requests", "tokens", *MODE_COLUMNS]
     rows = []
@@ -29,7 +30,7 @@ def _csv(comparisons: list[Comparison]) -> str:
             d = m.as_dict()
             rows.append([w.month, *(w.group.get(k) for k in group_keys), w.requests, w.tokens,
                          *(_csv_cell(d[name]) for name in MODE_COLUMNS)])
-    return render.to_csv(columns, rows)
+    return columns, rows
 
 
 def _csv_cell(value):

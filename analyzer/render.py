@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
+import math
 import re
-from datetime import date, datetime
+import unicodedata
+import uuid
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, TextIO
 
 import jinja2
 from markupsafe import Markup, escape
@@ -17,6 +21,13 @@ from markupsafe import Markup, escape
 from analyzer.sqlfiles import resource_dir
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARS = ("=", "+", "-", "@")
+# What makes text unsafe on a terminal: every control character (C0 with tab and newline, DEL, C1:
+# escape sequences can clear the screen or write the clipboard) and the bidirectional overrides
+# and isolates (they reorder what is shown).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# The same less C0, which json.dumps escapes itself (and whose newlines lay out the document).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MONEY_COLUMNS = {"cost", "input_cost", "cached_input_cost", "cache_write_cost", "output_cost",
                  "cost_per_request", "monthly_cost", "spend", "idle_cost"}
 
@@ -106,44 +117,123 @@ def tokens(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def visible(text: str) -> str:
+    """Text for a terminal: control characters shown as escapes (ESC as \\x1b, a newline as
+    \\x0a, a right-to-left override as \\u202e), so a name from the logs cannot drive the
+    operator's terminal. Every terminal renderer passes its text through here."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                       else f"\\u{ord(m.group()):04x}", text)
+
+
+def visible_text(text: str) -> str:
+    """A multi-line terminal text made visible line by line (its own line ends kept)."""
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def neutralise(cell: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading quote; numbers pass as they are."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+    """A text cell a spreadsheet would run as a formula gets a leading quote; numbers pass as they are.
+
+    Formula-like: starting with tab or CR, or with = + - @ after any leading spaces, tabs or line
+    ends (spreadsheets skip them). Full-width and other compatibility forms (＝ U+FF1D, ＋, －, ＠,
+    ﹦...) count too: some spreadsheets (East Asian input modes, NFKC-normalising importers) read
+    them as the ASCII sign, and a stray quote on such a rare name costs little."""
+    if not isinstance(cell, str) or not cell:
+        return cell
+    if cell.startswith(FORMULA_START):
+        return "'" + cell
+    first = cell.lstrip(" \t\r\n")[:1]
+    if first and (first in FORMULA_CHARS or unicodedata.normalize("NFKC", first)[:1] in FORMULA_CHARS):
         return "'" + cell
     return cell
 
 
+def iso_duration(value: timedelta) -> str:
+    """An INTERVAL as ISO 8601 (P1DT2H3M4.5S). DuckDB hands Python a month as 30 days."""
+    sign = "-" if value < timedelta(0) else ""
+    value = abs(value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    second = f"{seconds}.{value.microseconds:06d}".rstrip("0").rstrip(".") if value.microseconds else str(seconds)
+    return f"{sign}P{value.days}DT{hours}H{minutes}M{second}S"
+
+
 def _plain(value: Any) -> Any:
+    """A value as text-friendly data: exact decimals, ISO 8601 times and durations, UUIDs as text,
+    binary as base64; other values as they are."""
     if isinstance(value, Decimal):
         return exact(value)
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date, time)):
         return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, timedelta):
+        return iso_duration(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
+
+
+def write_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO, terminal: bool = False) -> None:
+    """CSV to `out`, row by row (rows may be a stream); for a `terminal`, text made visible()."""
+    if terminal:
+        rows = ([visible(v) if isinstance(v, str) else v for v in row] for row in rows)
+        columns = [visible(c) for c in columns]
+    # RFC 4180 line ends: the csv module then quotes any cell holding a CR or LF.
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([neutralise(c) for c in columns])  # `sql` column names are the user's
+    for row in rows:
+        # only text is neutralised: a negative number stays a number
+        writer.writerow(["" if v is None else neutralise(v) if isinstance(v, str) else _plain(v) for v in row])
 
 
 def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
-    # RFC 4180 line ends: the csv module then quotes any cell holding a CR or LF.
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if v is None else neutralise(_plain(v)) for v in row])
+    write_csv(columns, rows, out)
     return out.getvalue()
 
 
 def json_ready(value: Any) -> Any:
-    """Decimals become exact strings (never floats), times ISO 8601, recursively."""
+    """Plain JSON data, recursively: decimals as exact strings (never floats), times ISO 8601,
+    INTERVAL an ISO 8601 duration, UUID text, BLOB base64, NaN and infinities null (JSON has no
+    such numbers), map keys as text."""
     if isinstance(value, dict):
-        return {k: json_ready(v) for k, v in value.items()}
+        return {_json_key(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_ready(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return _plain(value)
 
 
+def _json_key(key: Any) -> Any:
+    if key is None or isinstance(key, (str, int, bool)):
+        return key
+    if isinstance(key, float):
+        return key if math.isfinite(key) else str(key)
+    return str(_plain(key))
+
+
+def _dumps(data: Any) -> str:
+    # allow_nan=False: never write NaN / Infinity, which are not JSON. json escapes C0 controls
+    # itself; C1 controls and bidirectional overrides are escaped too (the same data, and safe to
+    # print on a terminal).
+    text = json.dumps(json_ready(data), indent=2, ensure_ascii=False, allow_nan=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(json_ready(data), indent=2, ensure_ascii=False) + "\n"
+    return _dumps(data) + "\n"
+
+
+def write_json_records(columns: Sequence[str], rows: Iterable[Sequence[Any]], out: TextIO) -> None:
+    """A JSON array of one object per row, written row by row: the same text as
+    `to_json([dict(zip(columns, row)) for row in rows])` without holding every row."""
+    first = True
+    for row in rows:
+        item = _dumps(dict(zip(columns, row)))
+        out.write(("[\n  " if first else ",\n  ") + item.replace("\n", "\n  "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def to_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], currency: str = "USD",
@@ -169,7 +259,10 @@ def to_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], currency: st
 
 
 def align(columns: Sequence[str], body: list[list[str]]) -> str:
-    """Text cells as an aligned table: numeric-looking columns right-aligned, a rule under the header."""
+    """Text cells as an aligned table: numeric-looking columns right-aligned, a rule under the
+    header; every cell made visible() for the terminal."""
+    columns = [visible(str(c)) for c in columns]
+    body = [[visible(c) for c in row] for row in body]
     widths = [max([len(c)] + [len(r[i]) for r in body]) for i, c in enumerate(columns)]
     numeric = [all(_looks_numeric(r[i]) for r in body) and bool(body) for i in range(len(columns))]
 

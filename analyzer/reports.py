@@ -119,10 +119,9 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
     return report
 
 
-def report_json(report: Report) -> str:
-    from analyzer import render
-
-    return render.to_json({
+def report_document(report: Report) -> dict:
+    """The report's JSON document."""
+    return {
         "period": report.period,
         "by": report.by,
         "filter": report.filter.params,
@@ -130,30 +129,42 @@ def report_json(report: Report) -> str:
         "totals": report.totals,
         "rows": report.rows,
         "unpriced": report.unpriced,
-    })
+    }
+
+
+def report_json(report: Report) -> str:
+    from analyzer import render
+
+    return render.to_json(report_document(report))
+
+
+def report_result(report: Report, generated_at: datetime | None = None):
+    """The report as an output Result: its rows for table and CSV, the document for JSON, the
+    page's context for HTML (see analyzer/outputs.py)."""
+    from analyzer.outputs import Result
+
+    columns = report.columns
+    return Result(
+        columns=columns,
+        rows=[tuple(row[name] for name in columns) for row in report.rows],
+        currency=report.currency,
+        dimensions=report.by,
+        document=report_document(report),
+        template="report.html",
+        context={
+            "report": report,
+            "columns": columns,
+            "rows": report.rows,
+            "by_period": report.breakdowns.get("period", []),
+            "breakdowns": {dim: rows for dim, rows in report.breakdowns.items() if dim != "period"},
+            "unpriced": report.unpriced,
+            "generated_at": (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
+        },
+    )
 
 
 def render_report(report: Report, fmt: str, generated_at: datetime | None = None) -> str:
     """The report as table, csv, json or html text."""
-    from analyzer import render
+    from analyzer.outputs import to_text
 
-    columns = report.columns
-    rows = [tuple(row[name] for name in columns) for row in report.rows]
-    if fmt == "csv":
-        return render.to_csv(columns, rows)
-    if fmt == "table":
-        return render.to_table(columns, rows, report.currency, dimensions=report.by)
-    if fmt == "json":
-        return report_json(report)
-    if fmt == "html":
-        return render.render_template(
-            "report.html",
-            report=report,
-            columns=columns,
-            rows=report.rows,
-            by_period=report.breakdowns.get("period", []),
-            breakdowns={dim: rows for dim, rows in report.breakdowns.items() if dim != "period"},
-            unpriced=report.unpriced,
-            generated_at=(generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
-        )
-    raise UsageError(f"--format {fmt!r}: one of table, csv, json, html")
+    return to_text(report_result(report, generated_at), fmt)

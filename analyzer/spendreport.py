@@ -52,37 +52,38 @@ def produce(con: duckdb.DuckDBPyConnection, request: ReportRequest, output: str 
     check_filter_matches(con, flt)
     if request.fmt == "focus":
         return _focus(con, flt, output)
-    _write(render(con, request, by, flt), output)
+    from analyzer.outputs import emit
+
+    emit(result(con, request, by, flt), request.fmt, output)
     return []
 
 
-def render(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str], flt) -> str:
-    """The report as table, csv, json or html text."""
+def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str], flt):
+    """The report as an output Result (analyzer/outputs.py) for table, csv, json or html."""
     from analyzer import ranking, terminal
-    from analyzer import render as out
-    from analyzer.reports import build_report, report_json
+    from analyzer.outputs import Result
+    from analyzer.reports import build_report, report_document
 
     fmt = request.fmt
     report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"))
     if fmt == "html":
         from analyzer.htmlreport import html_context, render_html
 
-        return render_html(html_context(con, report, budget_table=request.budgets, as_of=request.as_of,
-                                        sort=request.sort, top=request.rows_per_period))
+        return Result(report.columns, html=render_html(html_context(
+            con, report, budget_table=request.budgets, as_of=request.as_of, sort=request.sort,
+            top=request.rows_per_period)))
     rows = ranking.shape_rows(report.rows, by, request.sort, request.rows_per_period)
     columns = report.columns
+    text = None
     if fmt == "table":
         total = ranking.total_row(report.rows, by)
-        return terminal.render(columns, [[r.get(c) for c in columns] for r in rows], money=["cost"],
+        text = terminal.render(columns, [[r.get(c) for c in columns] for r in rows], money=["cost"],
                                compactable=["input_tokens", "cached_input_tokens", "output_tokens"],
                                dimensions=by,
                                currency=report.currency, total=[total.get(c) for c in columns])
-    if fmt == "csv":
-        return out.to_csv(columns, [[r.get(c) for c in columns] for r in rows])
-    if fmt == "json":
-        report.rows = [{c: r.get(c) for c in columns} for r in rows]
-        return report_json(report)
-    raise UsageError(f"--format {fmt!r}: one of table, csv, json, html, focus")
+    report.rows = [{c: r.get(c) for c in columns} for r in rows]
+    return Result(columns, [[r.get(c) for c in columns] for r in rows], document=report_document(report),
+                  text=text, currency=report.currency, dimensions=by)
 
 
 def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: str | None) -> list[str]:
@@ -111,18 +112,15 @@ def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: s
 
 
 def _focus(con: duckdb.DuckDBPyConnection, flt, output: str | None) -> list[str]:
-    from analyzer.focus import focus_csv, focus_export, left_out_note, write_parquet
+    from analyzer.focus import focus_export, left_out_note, write_parquet
 
     export = focus_export(con, flt)
     if output and output.lower().endswith(".parquet"):
         write_parquet(export, Path(output))
     else:
-        _write(focus_csv(export), output)
+        from analyzer.outputs import Result, emit
+
+        emit(Result([], context={"focus_export": export}), "focus", output)
     note = left_out_note(export)
     return [note] if note else []
 
-
-def _write(text: str, output: str | None) -> None:
-    from analyzer.cli import write_output
-
-    write_output(text, output)

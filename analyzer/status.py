@@ -52,9 +52,9 @@ def _percent(part: int, whole: int) -> str:
 
 
 def status_text(status: dict) -> str:
-    """Human summary of store_status."""
+    """Human summary of store_status, for a terminal (names made visible: they come from the logs)."""
     from analyzer.anomalies import Rule
-    from analyzer.render import label
+    from analyzer.render import label, visible
 
     usage, files, cov, run = status["usage"], status["files"], status["coverage"], status["last_run"]
     lines = [f"usage: {usage['rows']:,} rows ({usage['requests']:,} requests) from {files['files']:,} files "
@@ -76,12 +76,12 @@ def status_text(status: dict) -> str:
             f"of tokens ({cov['priced_tokens']:,} of {cov['tokens']:,})"
         )
     for model in status["unpriced_models"]:
-        lines.append(f"unpriced: {model['model']} ({model['mode']}): {model['requests']:,} requests, "
+        lines.append(f"unpriced: {visible(model['model'])} ({visible(model['mode'])}): {model['requests']:,} requests, "
                      f"{model['tokens']:,} tokens")
     for reject in status["rejects"]:
-        lines.append(f"rejects: {reject['count']:,} {reject['reason']}")
+        lines.append(f"rejects: {reject['count']:,} {visible(reject['reason'])}")
     for a in status["anomalies"]:
-        lines.append(f"unusual day: {a['day']:%Y-%m-%d} {a['dimension']} {label(a['name'])}: spend {a['cost']:.2f}, "
+        lines.append(f"unusual day: {a['day']:%Y-%m-%d} {a['dimension']} {visible(label(a['name']))}: spend {a['cost']:.2f}, "
                      f"usual {a['baseline']:.2f} (median of the {Rule().window} days before)")
     conflicts = status["conflicts"]
     if conflicts.get("count"):

@@ -96,11 +96,13 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, money: Sequ
             return compact(value) if short and name in compactable else f"{value:,}"
         return str(value)
 
-    headers = [SHORT_HEADERS.get(c, c) for c in columns]
+    from analyzer.render import visible  # names come from the logs: control characters shown, not sent
+
+    headers = [visible(SHORT_HEADERS.get(c, c)) for c in columns]
 
     def layout(short: bool):
-        body = [[cell(n, v, short) for n, v in zip(columns, r)] for r in rows]
-        foot = [cell(n, v, short) for n, v in zip(columns, total)] if total is not None else None
+        body = [[visible(cell(n, v, short)) for n, v in zip(columns, r)] for r in rows]
+        foot = [visible(cell(n, v, short)) for n, v in zip(columns, total)] if total is not None else None
         lines = body + ([foot] if foot else [])
         widths = [max([len(h)] + [len(r[i]) for r in lines]) for i, h in enumerate(headers)]
         return body, foot, widths

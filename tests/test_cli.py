@@ -25,10 +25,10 @@ def test_bad_flag_is_one_line_exit_2(spend):
     assert result.stderr.count("\n") == 1 and "No such option '--colour'" in result.stderr
 
 
-def test_unknown_format_name_is_exit_1(spend, tmp_path):
+def test_unknown_input_format_name_is_a_usage_error(spend, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", [chat_record("a")])
     result = spend("ingest", "--format", "nonsense", path)
-    assert result.exit_code == 1
+    assert result.exit_code == 2 and not spend.db.exists()
     assert "unknown format 'nonsense'; known formats:" in result.stderr
 
 

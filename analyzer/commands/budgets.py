@@ -24,9 +24,9 @@ def check_budgets(obj: Context, month: str | None, as_of: datetime | None, fmt: 
 
     Example (cron, every morning): llm-spend --config spend.toml check-budgets
     """
-    from analyzer import render
     from analyzer.budgets import budget_lines, check_text
     from analyzer.errors import BadInput
+    from analyzer.outputs import Result, emit
     from analyzer.sqlfiles import scalar
 
     table = obj.budgets()
@@ -35,9 +35,7 @@ def check_budgets(obj: Context, month: str | None, as_of: datetime | None, fmt: 
     with obj.open(read_only=True, wait=wait) as con:
         lines = budget_lines(con, table, month, as_of.date() if as_of else None)
         currency = scalar(con, "get_setting", {"key": "currency"}) or "USD"
-    if fmt == "json":
-        click.echo(render.to_json([vars(line) | {"status": line.status} for line in lines]), nl=False)
-    else:
-        click.echo(check_text(lines, currency), nl=False)
+    emit(Result([], document=[vars(line) | {"status": line.status} for line in lines],
+                text=check_text(lines, currency)), fmt)
     if any(line.status == "over" for line in lines):
         raise SystemExit(1)

@@ -7,12 +7,16 @@ from pathlib import Path
 
 import click
 
-from analyzer.cli import Context, output_options, render_rows, wait_option, write_output
+from analyzer.cli import Context, output_options, wait_option
+from analyzer.outputs import Result, emit
 
 
 @click.group()
 def capacity() -> None:
-    """Load and inspect capacities (dedicated endpoints, GPU clusters) and what they cost."""
+    """Load and inspect capacities (dedicated endpoints, GPU clusters) and what they cost.
+
+    Example: llm-spend capacity load capacity.csv && llm-spend capacity costs --month 2026-09
+    """
 
 
 @capacity.command("load")
@@ -47,7 +51,7 @@ def capacity_list(obj: Context, fmt: str, output: str | None, wait: float) -> No
     from analyzer.capacity import list_capacities
 
     with obj.open(read_only=True, wait=wait) as con:
-        write_output(render_rows(*list_capacities(con), fmt), output)
+        emit(Result(*list_capacities(con)), fmt, output)
 
 
 @capacity.command("costs")
@@ -72,4 +76,4 @@ def capacity_costs(obj: Context, month: str | None, since: datetime | None, unti
     flt = make_filter(month, since.date() if since else None, until.date() if until else None)
     with obj.open(read_only=True, wait=wait) as con:
         rows = costs(con, flt.since, flt.until)
-    write_output(render_rows(list(COSTS_COLUMNS), [tuple(r[c] for c in COSTS_COLUMNS) for r in rows], fmt), output)
+    emit(Result(list(COSTS_COLUMNS), [tuple(r[c] for c in COSTS_COLUMNS) for r in rows]), fmt, output)

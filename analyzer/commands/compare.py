@@ -6,7 +6,8 @@ from decimal import Decimal, InvalidOperation
 
 import click
 
-from analyzer.cli import Context, output_options, wait_option, write_output
+from analyzer.cli import Context, output_options, wait_option
+from analyzer.outputs import emit
 
 
 def _number(minimum_exclusive: bool, limit: Decimal | None = None):
@@ -83,5 +84,5 @@ def compare(obj: Context, input_tokens, output_tokens, cached_tokens, requests, 
             comparisons = planning.run(request, con)
     else:
         comparisons = planning.run(request, None)
-    write_output(planning.render(comparisons, fmt, grouped=by is not None), output)
+    emit(planning.output(comparisons, grouped=by is not None), fmt, output)
 

@@ -6,10 +6,11 @@ from decimal import Decimal, InvalidOperation
 
 import click
 
-from analyzer.cli import Context, output_options, write_output
+from analyzer.cli import Context, output_options, wait_option
 from analyzer.commands.planning import USAGE_FLAGS, estimate_from_usage, from_usage_options
 from analyzer.errors import UsageError
 from analyzer.modes import ESTIMATE_MODES
+from analyzer.outputs import Result, emit
 
 
 def _decimal(ctx, param, value):
@@ -34,9 +35,10 @@ def _decimal(ctx, param, value):
 @click.option("--mode", type=click.Choice(ESTIMATE_MODES), default="serverless", show_default=True)
 @from_usage_options
 @output_options(("table", "csv", "json"))
+@wait_option
 @click.pass_obj
 def estimate(obj: Context, model, input_price, output_price, input_tokens, output_tokens, requests, mode,
-             from_usage, fmt, output, **usage_options) -> None:
+             from_usage, fmt, output, wait, **usage_options) -> None:
     """What a workload costs per request and per month, from given tokens or measured usage.
 
     Example: llm-spend estimate --input-price 0.90 --output-price 3.30 --input-tokens 3000
@@ -52,7 +54,7 @@ def estimate(obj: Context, model, input_price, output_price, input_tokens, outpu
         clash = [flag for flag, value in given.items() if value is not None]
         if clash or mode != "serverless":
             raise UsageError(f"--from-usage measures tokens and prices from the store: drop {', '.join(clash) or '--mode'}")
-        return write_output(estimate_from_usage(obj, requests=requests, fmt=fmt, **usage_options), output)
+        return emit(estimate_from_usage(obj, requests=requests, wait=wait, **usage_options), fmt, output)
     used = [USAGE_FLAGS[name] for name, value in usage_options.items() if value is not None]
     if used:
         raise UsageError(f"{used[0]} needs --from-usage")
@@ -63,7 +65,7 @@ def estimate(obj: Context, model, input_price, output_price, input_tokens, outpu
     if model and (input_price is not None or output_price is not None):
         raise UsageError("give --model or --input-price/--output-price, not both")
     if model:
-        with obj.open(read_only=True) as con:
+        with obj.open(read_only=True, wait=wait) as con:
             input_price, output_price = planning.rates_for(con, model, mode)
     elif input_price is None or output_price is None:
         raise UsageError("give --model, or both --input-price and --output-price")
@@ -72,14 +74,13 @@ def estimate(obj: Context, model, input_price, output_price, input_tokens, outpu
         output_price *= obj.config.batch_discount
     result = planning.estimate(input_per_mtok=input_price, output_per_mtok=output_price, input_tokens=input_tokens,
                                output_tokens=output_tokens, requests=requests, mode=mode, model=model)
-    write_output(render_estimate(result.as_dict(), fmt), output)
+    emit(estimate_result(result.as_dict()), fmt, output)
 
 
-def render_estimate(data: dict, fmt: str) -> str:
+def estimate_result(data: dict) -> Result:
+    """JSON: the estimate as it is (exact decimals); table: one line per item, money rounded for display."""
     from analyzer import render
 
-    if fmt == "json":
-        return render.to_json(data)
     rows = [(k, render.money(v) if k.endswith("cost") or k.endswith("request") else
              (render.exact(v) if isinstance(v, Decimal) else v)) for k, v in data.items()]
-    return render.to_table(["item", "value"], [(k, "" if v is None else str(v)) for k, v in rows])
+    return Result(["item", "value"], [(k, "" if v is None else str(v)) for k, v in rows], document=data)

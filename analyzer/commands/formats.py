@@ -7,7 +7,10 @@ import click
 
 @click.command()
 def formats() -> None:
-    """List the input formats `ingest --format` accepts."""
+    """List the input formats `ingest --format` accepts.
+
+    Example: llm-spend formats   (then: llm-spend ingest --format openai-batch batch_output.jsonl)
+    """
     from analyzer.readers import READERS
 
     for reader in READERS:

@@ -9,12 +9,23 @@ import sys
 import click
 
 from analyzer.cli import Context, wait_option
+from analyzer.errors import UsageError
 from analyzer.modes import MODES
+
+
+def _input_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """`auto` or a registered reader's name; anything else is a usage error (exit 2)."""
+    from analyzer.readers import READERS
+
+    if value != "auto" and value not in {reader.name for reader in READERS}:
+        raise UsageError(f"unknown format {value!r}; known formats: {', '.join(r.name for r in READERS)}")
+    return value
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", default="auto", show_default=True, help="Input format name, or auto to detect.")
+@click.option("--format", "fmt", default="auto", show_default=True, callback=_input_format,
+              help="Input format name (see llm-spend formats), or auto to detect.")
 @click.option("--mode", type=click.Choice(MODES), help="Force the deployment mode of every row.")
 @click.option("--quiet", is_flag=True, help="Print nothing on success (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
@@ -44,6 +55,7 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
     Example (after fixing [attribution]): llm-spend ingest --reread /exports/2026-09/
     """
     from analyzer.ingest import guard_rail_failures, ingest_paths
+    from analyzer.render import visible
 
     progress = FileCounter() if not quiet and sys.stderr.isatty() else None  # never in cron logs
     try:
@@ -59,20 +71,20 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
     elif not quiet:
         for result in summary.files:
             if result.status == "read":
-                click.echo(f"{result.path}: {result.format}: {result.rows_read:,} read, {result.rows_new:,} new, "
-                           f"{result.duplicates:,} duplicates, {result.rejects:,} rejected"
-                           + (f", {result.conflicts:,} conflicts" if result.conflicts else "")
-                           + (f", {result.rows_replaced:,} changed" if reread else "")
-                           + (f" ({result.note})" if result.note else ""))
+                click.echo(visible(f"{result.path}: {result.format}: {result.rows_read:,} read, {result.rows_new:,} new, "
+                                   f"{result.duplicates:,} duplicates, {result.rejects:,} rejected"
+                                   + (f", {result.conflicts:,} conflicts" if result.conflicts else "")
+                                   + (f", {result.rows_replaced:,} changed" if reread else "")
+                                   + (f" ({result.note})" if result.note else "")))
             elif result.status == "duplicate-file":
-                click.echo(f"{result.path}: skipped, {result.note}")
+                click.echo(visible(f"{result.path}: skipped, {result.note}"))
         for warning in summary.warnings:
-            click.echo(f"warning: {warning}")
+            click.echo(f"warning: {visible(warning)}")
         click.echo(summary_line(summary))
     for result in summary.errors:
-        click.echo(f"error: {result.note}", err=True)
+        click.echo(f"error: {visible(result.note)}", err=True)
     for failure in tripped:
-        click.echo(f"error: {failure}", err=True)
+        click.echo(f"error: {visible(str(failure))}", err=True)
     if summary.errors or tripped:
         sys.exit(1)
 
@@ -81,11 +93,13 @@ class FileCounter:
     """Progress for a terminal: `[3/120] /exports/x.jsonl` redrawn in place on stderr, erased at the end."""
 
     def __call__(self, done: int, total: int, current: str | None) -> None:
+        from analyzer.render import visible
+
         try:
             width = os.get_terminal_size(sys.stderr.fileno()).columns or 80
         except (OSError, ValueError):
             width = 80
-        text = "" if current is None else f"[{done + 1}/{total}] {current}"
+        text = "" if current is None else visible(f"[{done + 1}/{total}] {current}")
         click.echo("\r\x1b[K" + text[:width - 1], err=True, nl=False)
 
 

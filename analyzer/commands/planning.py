@@ -1,5 +1,5 @@
 """Options and output shared by the planning commands (`estimate --from-usage`, `whatif`): the
-period and group flags, and one renderer for a planning `Result` (table, CSV, JSON)."""
+period and group flags, and the output of a planning result (table, CSV, JSON; see analyzer/outputs.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 import click
 
 from analyzer.cli import Context
-from analyzer.errors import UsageError
+from analyzer.outputs import Result
 
 BY_HELP = "Comma-separated dimensions: tenant, feature, environment, model, mode, provider, user_id, project."
 # The option names of from_usage_options (without --from-usage) and the flags a user types.
@@ -56,15 +56,15 @@ def day(value: datetime | None):
     return value.date() if value else None
 
 
-def estimate_from_usage(obj: Context, *, requests: int | None, fmt: str, by_text: str | None, month: str | None,
+def estimate_from_usage(obj: Context, *, requests: int | None, wait: float = 0, by_text: str | None, month: str | None,
                         since: datetime | None, until: datetime | None, where: str | None,
-                        growth: Decimal | None) -> str:
+                        growth: Decimal | None) -> Result:
     """`estimate --from-usage`, through the same Python API a notebook uses."""
     from analyzer.api import Store
 
-    result = Store(obj.db, obj.config).estimate_from_usage(
+    result = Store(obj.db, obj.config, wait=wait).estimate_from_usage(
         by=by_text, month=month, since=day(since), until=day(until), where=where, requests=requests, growth=growth)
-    return render_result(result, fmt)
+    return planning_output(result)
 
 
 # Money columns of planning results; None there means unpriced (difference: not comparable).
@@ -72,17 +72,15 @@ MONEY = {"sample_cost", "cost_per_request", "monthly_cost", "current_cost", "wha
          "month_to_date", "trailing_spend", "daily_mean", "projected_month_end"}
 
 
-def render_result(result, fmt: str) -> str:
+def planning_output(result) -> Result:
     """JSON: what it covers, `rows` and `total` (decimal strings); CSV: the rows, exact; table:
     the rows and a total line, money rounded for display and `unpriced` where unknown."""
+    return Result(result.columns, result.records(), document=result.as_dict(), text=_table_text(result))
+
+
+def _table_text(result) -> str:
     from analyzer import render
 
-    if fmt == "json":
-        return render.to_json(result.as_dict())
-    if fmt == "csv":
-        return render.to_csv(result.columns, result.records())
-    if fmt != "table":
-        raise UsageError(f"--format {fmt!r}: one of table, csv, json")
     keys = [c for c in result.columns if c in result.meta.get("by", [])]
     rows = list(result.rows)
     if keys and result.total is not None:

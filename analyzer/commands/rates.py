@@ -6,13 +6,17 @@ from pathlib import Path
 
 import click
 
-from analyzer.cli import Context, output_options, render_rows, wait_option, write_output
+from analyzer.cli import Context, output_options, wait_option
 from analyzer.errors import UsageError
+from analyzer.outputs import Result, emit
 
 
 @click.group()
 def rates() -> None:
-    """Load and inspect the rate card."""
+    """Load and inspect the rate card.
+
+    Example: llm-spend rates load rates.csv && llm-spend rates unpriced
+    """
 
 
 @rates.command("load")
@@ -37,21 +41,29 @@ def rates_load(obj: Context, card: str | None, bundled: bool, wait: float) -> No
 
 @rates.command("list")
 @output_options(("table", "csv", "json"))
+@wait_option
 @click.pass_obj
-def rates_list(obj: Context, fmt: str, output: str | None) -> None:
-    """Show the rates as loaded."""
+def rates_list(obj: Context, fmt: str, output: str | None, wait: float) -> None:
+    """Show the rates as loaded.
+
+    Example: llm-spend rates list --format csv -o rates.csv
+    """
     from analyzer.rates import list_rates
 
-    with obj.open(read_only=True) as con:
-        write_output(render_rows(*list_rates(con), fmt), output)
+    with obj.open(read_only=True, wait=wait) as con:
+        emit(Result(*list_rates(con)), fmt, output)
 
 
 @rates.command("unpriced")
 @output_options(("table", "csv", "json"))
+@wait_option
 @click.pass_obj
-def rates_unpriced(obj: Context, fmt: str, output: str | None) -> None:
-    """Models seen in usage with no rate in force, with request and token counts."""
+def rates_unpriced(obj: Context, fmt: str, output: str | None, wait: float) -> None:
+    """Models seen in usage with no rate in force, with request and token counts.
+
+    Example: llm-spend rates unpriced --format json
+    """
     from analyzer.rates import unpriced_models
 
-    with obj.open(read_only=True) as con:
-        write_output(render_rows(*unpriced_models(con), fmt), output)
+    with obj.open(read_only=True, wait=wait) as con:
+        emit(Result(*unpriced_models(con)), fmt, output)

@@ -6,15 +6,19 @@ from datetime import datetime
 
 import click
 
-from analyzer.cli import Context, period_options
+from analyzer.cli import Context, period_options, wait_option
+from analyzer.outputs import resolve_format
+
+FORMATS = ("table", "csv", "json", "html", "focus")
 
 
 @click.command()
 @click.option("--by", "by_text", default="tenant,feature,model", show_default=True,
               help="Comma-separated dimensions: tenant, feature, environment, model, mode, provider, user_id, project.")
 @period_options
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "json", "html", "focus")), default="table",
-              show_default=True, help="Output format (focus: FOCUS v1.2 CSV, or Parquet when -o ends in .parquet).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (focus: FOCUS v1.2 CSV, or Parquet when -o ends in .parquet) "
+                   "[default: table, or the -o FILE extension's: .csv .json .html .parquet].")
 @click.option("-o", "--output", type=click.Path(), metavar="FILE|DIR",
               help="Write to FILE instead of stdout (with --per-tenant: the folder for the statements).")
 @click.option("--top", type=click.IntRange(min=0), metavar="N",
@@ -25,10 +29,11 @@ from analyzer.cli import Context, period_options
 @click.option("--per-tenant", is_flag=True, help="Write one HTML statement and one CSV per tenant into -o DIR.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
               help="Today for budgets and the month-end projection (default: today, UTC).")
+@wait_option
 @click.pass_obj
 def report(obj: Context, by_text: str, period: str, month: str | None, since: datetime | None,
-           until: datetime | None, tenant: str | None, fmt: str, output: str | None, top: int | None,
-           sort: str, per_tenant: bool, as_of: datetime | None) -> None:
+           until: datetime | None, tenant: str | None, fmt: str | None, output: str | None, top: int | None,
+           sort: str, per_tenant: bool, as_of: datetime | None, wait: float) -> None:
     """Spend per period and dimension, as table, CSV, JSON, HTML or FOCUS.
 
     \b
@@ -40,11 +45,13 @@ def report(obj: Context, by_text: str, period: str, month: str | None, since: da
     """
     from analyzer import spendreport
 
+    # -o is a folder with --per-tenant, else a file whose extension may name the format
+    fmt = (fmt or "table") if per_tenant else resolve_format(fmt, output, FORMATS)
     request = spendreport.ReportRequest(
         by_text=by_text, period=period, month=month, since=since.date() if since else None,
         until=until.date() if until else None, tenant=tenant, fmt=fmt, top=top, sort=sort,
         as_of=as_of.date() if as_of else None, budgets=obj.budgets())
-    with obj.open(read_only=True) as con:
+    with obj.open(read_only=True, wait=wait) as con:
         if per_tenant:
             notes = spendreport.per_tenant(con, request, output)
         else:

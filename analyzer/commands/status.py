@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from analyzer.cli import Context, output_options, wait_option, write_output
+from analyzer.cli import Context, output_options, wait_option
+from analyzer.outputs import Result, emit
 
 
 @click.command()
@@ -16,9 +17,8 @@ def status(obj: Context, fmt: str, output: str | None, wait: float) -> None:
 
     Example: llm-spend status --format json
     """
-    from analyzer import render
     from analyzer.status import status_text, store_status
 
     with obj.open(read_only=True, wait=wait) as con:
         data = store_status(con)
-    write_output(render.to_json(data) if fmt == "json" else status_text(data), output)
+    emit(Result(columns=[], document=data, text=status_text(data)), fmt, output)
