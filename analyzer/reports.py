@@ -50,6 +50,9 @@ class Report:
     unpriced: list[dict]
     currency: str = "USD"
     breakdowns: dict[str, list[dict]] = field(default_factory=dict)
+    # Month-to-date and projected month end (analyzer.projection.Result) when the report covers
+    # the month of its as-of day and there is usage to project from; else None.
+    projection: object | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -101,9 +104,14 @@ def spend_rows(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: 
 
 
 def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter,
-                 breakdowns: bool = False, totals: bool = True) -> Report:
+                 breakdowns: bool = False, totals: bool = True, projection: bool = False,
+                 as_of: date | None = None) -> Report:
     """Rows, and (with `totals`) totals and unpriced usage for one report; with breakdowns, one
-    table per dimension. CSV and table outputs print only the rows: they skip the extra scans."""
+    table per dimension; with `projection`, the month-end projection as of `as_of` (default
+    today, UTC) per tenant / feature of `by`. CSV outputs print only the rows: they skip the
+    extra scans."""
+    from analyzer.projection import project_month_end
+
     rows = spend_rows(con, by, period, flt)
     report = Report(
         by=by, period=period, filter=flt, rows=rows,
@@ -111,6 +119,9 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
         unpriced=records(con, "spend_unpriced", flt.params) if totals else [],
         currency=scalar(con, "get_setting", {"key": "currency"}) or "USD",
     )
+    if projection:
+        projected = project_month_end(con, flt, by, as_of)
+        report.projection = projected if projected is not None and projected.rows else None
     if breakdowns:
         report.breakdowns["period"] = spend_rows(con, [], period, flt)
         for dim in by:
@@ -122,7 +133,7 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
 def report_json(report: Report) -> str:
     from analyzer import render
 
-    return render.to_json({
+    data = {
         "period": report.period,
         "by": report.by,
         "filter": report.filter.params,
@@ -130,7 +141,10 @@ def report_json(report: Report) -> str:
         "totals": report.totals,
         "rows": report.rows,
         "unpriced": report.unpriced,
-    })
+    }
+    if report.projection is not None:
+        data["projection"] = report.projection.as_dict()
+    return render.to_json(data)
 
 
 def render_report(report: Report, fmt: str, generated_at: datetime | None = None) -> str:
@@ -142,7 +156,10 @@ def render_report(report: Report, fmt: str, generated_at: datetime | None = None
     if fmt == "csv":
         return render.to_csv(columns, rows)
     if fmt == "table":
-        return render.to_table(columns, rows, report.currency, dimensions=report.by)
+        text = render.to_table(columns, rows, report.currency, dimensions=report.by)
+        if report.projection is not None:
+            text += "\n" + projection_text(report.projection)
+        return text
     if fmt == "json":
         return report_json(report)
     if fmt == "html":
@@ -157,3 +174,15 @@ def render_report(report: Report, fmt: str, generated_at: datetime | None = None
             generated_at=(generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         )
     raise UsageError(f"--format {fmt!r}: one of table, csv, json, html")
+
+
+def projection_text(projection) -> str:
+    """The month-end projection under a report table: one line for the method, then per group."""
+    from analyzer.results import render_result
+
+    meta = projection.meta
+    head = (f"Month-end projection for {meta['month']} as of {meta['as_of'].isoformat()}: {meta['method']} "
+            f"({meta['trailing_days']} days measured, {meta['days_left']} days left)\n")
+    keys = [dim for dim in projection.columns if dim in meta["by"]]
+    return head + render_result(projection, "table",
+                                [*keys, "month_to_date", "daily_mean", "projected_month_end", "unpriced_requests"])

@@ -60,10 +60,11 @@ def render(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
     """The report as table, csv, json or html text."""
     from analyzer import ranking, terminal
     from analyzer import render as out
-    from analyzer.reports import build_report, report_json
+    from analyzer.reports import build_report, projection_text, report_json
 
     fmt = request.fmt
-    report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"))
+    report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"),
+                          projection=fmt in ("table", "json"), as_of=request.as_of)
     if fmt == "html":
         from analyzer.htmlreport import html_context, render_html
 
@@ -73,10 +74,11 @@ def render(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
     columns = report.columns
     if fmt == "table":
         total = ranking.total_row(report.rows, by)
-        return terminal.render(columns, [[r.get(c) for c in columns] for r in rows], money=["cost"],
+        text = terminal.render(columns, [[r.get(c) for c in columns] for r in rows], money=["cost"],
                                compactable=["input_tokens", "cached_input_tokens", "output_tokens"],
                                dimensions=by,
                                currency=report.currency, total=[total.get(c) for c in columns])
+        return text + ("\n" + projection_text(report.projection) if report.projection is not None else "")
     if fmt == "csv":
         return out.to_csv(columns, [[r.get(c) for c in columns] for r in rows])
     if fmt == "json":

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 import click
 
 from analyzer.cli import Context
-from analyzer.errors import UsageError
+from analyzer.results import render_result
 
 BY_HELP = "Comma-separated dimensions: tenant, feature, environment, model, mode, provider, user_id, project."
 # The option names of from_usage_options (without --from-usage) and the flags a user types.
@@ -37,7 +37,7 @@ def measured_options(func):
         click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day included (UTC)."),
         click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day included (UTC)."),
         click.option("--where", metavar="DIM=VALUE,...",
-                     help="Only usage with these exact values, e.g. feature=chat,tenant=acme ((none) = missing)."),
+                     help="Only usage with these exact values, e.g. feature=chat,tenant=acme."),
     ]):
         func = option(func)
     return func
@@ -65,41 +65,3 @@ def estimate_from_usage(obj: Context, *, requests: int | None, fmt: str, by_text
     result = Store(obj.db, obj.config).estimate_from_usage(
         by=by_text, month=month, since=day(since), until=day(until), where=where, requests=requests, growth=growth)
     return render_result(result, fmt)
-
-
-# Money columns of planning results; None there means unpriced (difference: not comparable).
-MONEY = {"sample_cost", "cost_per_request", "monthly_cost", "current_cost", "whatif_cost", "difference",
-         "month_to_date", "trailing_spend", "daily_mean", "projected_month_end"}
-
-
-def render_result(result, fmt: str) -> str:
-    """JSON: what it covers, `rows` and `total` (decimal strings); CSV: the rows, exact; table:
-    the rows and a total line, money rounded for display and `unpriced` where unknown."""
-    from analyzer import render
-
-    if fmt == "json":
-        return render.to_json(result.as_dict())
-    if fmt == "csv":
-        return render.to_csv(result.columns, result.records())
-    if fmt != "table":
-        raise UsageError(f"--format {fmt!r}: one of table, csv, json")
-    keys = [c for c in result.columns if c in result.meta.get("by", [])]
-    rows = list(result.rows)
-    if keys and result.total is not None:
-        rows.append(result.total | {keys[0]: "total"})
-    cells = [[_cell(name, row.get(name)) for name in result.columns] for row in rows]
-    return render.align(result.columns, cells)
-
-
-def _cell(name: str, value) -> str:
-    from analyzer import render
-
-    if name in MONEY:
-        if value is None:
-            return "" if name == "difference" else "unpriced"
-        return render.money(value)
-    if isinstance(value, Decimal):
-        return render.exact(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return render.tokens(value)
-    return "" if value is None else str(render.json_ready(value))
