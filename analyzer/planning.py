@@ -37,7 +37,7 @@ def exact_ratio(numerator: Decimal | int, denominator: Decimal | int, places: in
 
 @dataclass(frozen=True)
 class Where:
-    """Exact filters on dimensions (`--where feature=X,tenant=Y`); '(none)' matches a missing value."""
+    """Exact filters on dimensions (`--where feature=X,tenant=Y`) (as --tenant: a real name, never a missing one)."""
 
     values: tuple[tuple[str, str], ...] = ()
 

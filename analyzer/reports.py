@@ -50,6 +50,9 @@ class Report:
     unpriced: list[dict]
     currency: str = "USD"
     breakdowns: dict[str, list[dict]] = field(default_factory=dict)
+    # Month-to-date and projected month end (analyzer.projection.Result) when the report covers
+    # the month of its as-of day and there is usage to project from; else None.
+    projection: object | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -101,9 +104,14 @@ def spend_rows(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: 
 
 
 def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter,
-                 breakdowns: bool = False, totals: bool = True) -> Report:
+                 breakdowns: bool = False, totals: bool = True, projection: bool = False,
+                 as_of: date | None = None) -> Report:
     """Rows, and (with `totals`) totals and unpriced usage for one report; with breakdowns, one
-    table per dimension. CSV and table outputs print only the rows: they skip the extra scans."""
+    table per dimension; with `projection`, the month-end projection as of `as_of` (default
+    today, UTC) per tenant / feature of `by`. CSV outputs print only the rows: they skip the
+    extra scans."""
+    from analyzer.projection import project_month_end
+
     rows = spend_rows(con, by, period, flt)
     report = Report(
         by=by, period=period, filter=flt, rows=rows,
@@ -111,6 +119,9 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
         unpriced=records(con, "spend_unpriced", flt.params) if totals else [],
         currency=scalar(con, "get_setting", {"key": "currency"}) or "USD",
     )
+    if projection:
+        projected = project_month_end(con, flt, by, as_of)
+        report.projection = projected if projected is not None and projected.rows else None
     if breakdowns:
         report.breakdowns["period"] = spend_rows(con, [], period, flt)
         for dim in by:
@@ -121,7 +132,7 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
 
 def report_document(report: Report) -> dict:
     """The report's JSON document."""
-    return {
+    data = {
         "period": report.period,
         "by": report.by,
         "filter": report.filter.params,
@@ -130,6 +141,9 @@ def report_document(report: Report) -> dict:
         "rows": report.rows,
         "unpriced": report.unpriced,
     }
+    if report.projection is not None:
+        data["projection"] = report.projection.as_dict()
+    return data
 
 
 def report_json(report: Report) -> str:
@@ -141,15 +155,22 @@ def report_json(report: Report) -> str:
 def report_result(report: Report, generated_at: datetime | None = None):
     """The report as an output Result: its rows for table and CSV, the document for JSON, the
     page's context for HTML (see analyzer/outputs.py)."""
+    from analyzer import render
     from analyzer.outputs import Result
 
     columns = report.columns
+    rows = [tuple(row[name] for name in columns) for row in report.rows]
+    text = None
+    if report.projection is not None:
+        text = (render.to_table(columns, rows, report.currency, dimensions=report.by)
+                + "\n" + projection_text(report.projection))
     return Result(
         columns=columns,
-        rows=[tuple(row[name] for name in columns) for row in report.rows],
+        rows=rows,
         currency=report.currency,
         dimensions=report.by,
         document=report_document(report),
+        text=text,
         template="report.html",
         context={
             "report": report,
@@ -168,3 +189,15 @@ def render_report(report: Report, fmt: str, generated_at: datetime | None = None
     from analyzer.outputs import to_text
 
     return to_text(report_result(report, generated_at), fmt)
+
+
+def projection_text(projection) -> str:
+    """The month-end projection under a report table: one line for the method, then per group."""
+    from analyzer.results import render_result
+
+    meta = projection.meta
+    head = (f"Month-end projection for {meta['month']} as of {meta['as_of'].isoformat()}: {meta['method']} "
+            f"({meta['trailing_days']} days measured, {meta['days_left']} days left)\n")
+    keys = [dim for dim in projection.columns if dim in meta["by"]]
+    return head + render_result(projection, "table",
+                                [*keys, "month_to_date", "daily_mean", "projected_month_end", "unpriced_requests"])

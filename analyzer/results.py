@@ -12,6 +12,9 @@ from typing import Any
 # enough for every value planning computes (rounded to 18 places, see analyzer.planning).
 DECIMAL_PRECISION = 38
 DECIMAL_SCALE = 18
+# Money columns of planning results: None there shows as "unpriced" (difference: left empty).
+MONEY = {"sample_cost", "cost_per_request", "monthly_cost", "current_cost", "whatif_cost", "difference",
+         "month_to_date", "trailing_spend", "daily_mean", "projected_month_end"}
 
 
 @dataclass
@@ -83,3 +86,40 @@ def _arrow_type(pa, is_decimal: bool, values: list):
     if isinstance(first, Decimal):
         return pa.decimal128(DECIMAL_PRECISION, DECIMAL_SCALE)
     return pa.string()
+
+
+def render_result(result: Result, fmt: str, columns: list[str] | None = None) -> str:
+    """JSON: what it covers, `rows` and `total` (decimal strings); CSV: the rows, exact; table:
+    the rows (only `columns` if given) and a total line, money rounded for display and
+    `unpriced` where unknown."""
+    from analyzer import render
+    from analyzer.errors import UsageError
+
+    if fmt == "json":
+        return render.to_json(result.as_dict())
+    if fmt == "csv":
+        return render.to_csv(result.columns, result.records())
+    if fmt != "table":
+        raise UsageError(f"--format {fmt!r}: one of table, csv, json")
+    columns = columns or result.columns
+    keys = [c for c in columns if c in result.meta.get("by", [])]
+    cells = [[render.label(row.get(name)) if name in keys else _cell(name, row.get(name)) for name in columns]
+             for row in result.rows]
+    if keys and result.total is not None:  # the total line: "total" under the first key
+        cells.append(["total" if name == keys[0] else "" if name in keys else _cell(name, result.total.get(name))
+                      for name in columns])
+    return render.align(columns, cells)
+
+
+def _cell(name: str, value) -> str:
+    from analyzer import render
+
+    if name in MONEY:
+        if value is None:
+            return "" if name == "difference" else "unpriced"
+        return render.money(value)
+    if isinstance(value, Decimal):
+        return render.exact(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return render.tokens(value)
+    return "" if value is None else str(render.json_ready(value))

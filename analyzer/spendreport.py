@@ -62,10 +62,11 @@ def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
     """The report as an output Result (analyzer/outputs.py) for table, csv, json or html."""
     from analyzer import ranking, terminal
     from analyzer.outputs import Result
-    from analyzer.reports import build_report, report_document
+    from analyzer.reports import build_report, projection_text, report_document
 
     fmt = request.fmt
-    report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"))
+    report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"),
+                          projection=fmt in ("table", "json"), as_of=request.as_of)
     if fmt == "html":
         from analyzer.htmlreport import html_context, render_html
 
@@ -81,6 +82,8 @@ def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
                                compactable=["input_tokens", "cached_input_tokens", "output_tokens"],
                                dimensions=by,
                                currency=report.currency, total=[total.get(c) for c in columns])
+        if report.projection is not None:
+            text += "\n" + projection_text(report.projection)
     report.rows = [{c: r.get(c) for c in columns} for r in rows]
     return Result(columns, [[r.get(c) for c in columns] for r in rows], document=report_document(report),
                   text=text, currency=report.currency, dimensions=by)

@@ -181,3 +181,24 @@ def test_projection_window_starts_at_the_first_usage(spend, tmp_path):
     # window = Sep 8..10 (3 days, $27), month-to-date $27, 20 days left: 27 + 27 x 20 / 3 = 207
     assert (total["trailing_days"], total["month_to_date"], total["projected_month_end"]) == (3, 27, Decimal(207))
     assert store.projection(as_of="2026-09-08").total["projected_month_end"] is None  # no full day yet
+
+
+def test_report_covering_the_month_shows_the_projection(spend, tmp_path):
+    store = load(spend, tmp_path, DAILY_CARD, daily_rows())
+    args = ["report", "--by", "tenant,model", "--month", "2026-09", "--as-of", "2026-09-11"]
+    data = json.loads(spend.ok(*args, "--format", "json").stdout)
+    projection = data["projection"]
+    assert projection["by"] == ["tenant"]  # the report's tenant / feature dimensions
+    assert projection["as_of"] == "2026-09-11" and projection["days_left"] == 20
+    assert projection["total"]["projected_month_end"] == "37.714285714285714286"
+    rows = {row["tenant"]: row for row in projection["rows"]}
+    assert rows["globex"]["projected_month_end"] == "7.714285714285714286"
+    assert rows["initech"]["projected_month_end"] is None
+    assert projection == json.loads(render.to_json(store.projection(by="tenant", as_of="2026-09-11").as_dict()))
+    table = spend.ok(*args).stdout
+    assert "Month-end projection for 2026-09 as of 2026-09-11" in table
+    assert "$37.71" in table and "$7.71" in table
+    # a report over another month, or as CSV, carries no projection
+    other = json.loads(spend.ok("report", "--month", "2026-08", "--as-of", "2026-09-11", "--format", "json").stdout)
+    assert "projection" not in other
+    assert "projection" not in spend.ok(*args, "--format", "csv").stdout.lower()

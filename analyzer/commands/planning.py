@@ -37,7 +37,7 @@ def measured_options(func):
         click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day included (UTC)."),
         click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day included (UTC)."),
         click.option("--where", metavar="DIM=VALUE,...",
-                     help="Only usage with these exact values, e.g. feature=chat,tenant=acme ((none) = missing)."),
+                     help="Only usage with these exact values, e.g. feature=chat,tenant=acme."),
     ]):
         func = option(func)
     return func
@@ -67,37 +67,9 @@ def estimate_from_usage(obj: Context, *, requests: int | None, wait: float = 0, 
     return planning_output(result)
 
 
-# Money columns of planning results; None there means unpriced (difference: not comparable).
-MONEY = {"sample_cost", "cost_per_request", "monthly_cost", "current_cost", "whatif_cost", "difference",
-         "month_to_date", "trailing_spend", "daily_mean", "projected_month_end"}
-
-
 def planning_output(result) -> Result:
-    """JSON: what it covers, `rows` and `total` (decimal strings); CSV: the rows, exact; table:
-    the rows and a total line, money rounded for display and `unpriced` where unknown."""
-    return Result(result.columns, result.records(), document=result.as_dict(), text=_table_text(result))
+    """The output Result of a planning result: JSON what it covers, `rows` and `total`; CSV the
+    rows, exact; table the rows and a total line (analyzer.results.render_result)."""
+    from analyzer.results import render_result
 
-
-def _table_text(result) -> str:
-    from analyzer import render
-
-    keys = [c for c in result.columns if c in result.meta.get("by", [])]
-    rows = list(result.rows)
-    if keys and result.total is not None:
-        rows.append(result.total | {keys[0]: "total"})
-    cells = [[_cell(name, row.get(name)) for name in result.columns] for row in rows]
-    return render.align(result.columns, cells)
-
-
-def _cell(name: str, value) -> str:
-    from analyzer import render
-
-    if name in MONEY:
-        if value is None:
-            return "" if name == "difference" else "unpriced"
-        return render.money(value)
-    if isinstance(value, Decimal):
-        return render.exact(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return render.tokens(value)
-    return "" if value is None else str(render.json_ready(value))
+    return Result(result.columns, result.records(), document=result.as_dict(), text=render_result(result, "table"))

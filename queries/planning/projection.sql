@@ -3,16 +3,16 @@
 -- and request counts month-to-date ([$month_start, $as_of)) and over the trailing window
 -- ([$window_start, $as_of)), both in full UTC days before "today" ($as_of). Sums are of priced
 -- cost only (as the report's cost column); unpriced requests are counted apart.
--- Filters: $w_<dimension> exact, '(none)' = missing (as usage_sample).
+-- Missing values stay NULL; filters: $w_<dimension> exact (as usage_sample).
 SELECT
-    CASE WHEN list_contains($by, 'tenant') THEN coalesce(tenant, '(none)') END AS tenant,
-    CASE WHEN list_contains($by, 'feature') THEN coalesce(feature, '(none)') END AS feature,
-    CASE WHEN list_contains($by, 'environment') THEN coalesce(environment, '(none)') END AS environment,
+    CASE WHEN list_contains($by, 'tenant') THEN tenant END AS tenant,
+    CASE WHEN list_contains($by, 'feature') THEN feature END AS feature,
+    CASE WHEN list_contains($by, 'environment') THEN environment END AS environment,
     CASE WHEN list_contains($by, 'model') THEN model END AS model,
     CASE WHEN list_contains($by, 'mode') THEN mode END AS mode,
-    CASE WHEN list_contains($by, 'provider') THEN coalesce(provider, '(none)') END AS provider,
-    CASE WHEN list_contains($by, 'user_id') THEN coalesce(user_id, '(none)') END AS user_id,
-    CASE WHEN list_contains($by, 'project') THEN coalesce(project, '(none)') END AS project,
+    CASE WHEN list_contains($by, 'provider') THEN provider END AS provider,
+    CASE WHEN list_contains($by, 'user_id') THEN user_id END AS user_id,
+    CASE WHEN list_contains($by, 'project') THEN project END AS project,
     CAST(coalesce(sum(cost) FILTER (WHERE ts >= $month_start), 0) AS DECIMAL(38, 18)) AS month_to_date,
     CAST(coalesce(sum(requests) FILTER (WHERE ts >= $month_start AND priced), 0) AS BIGINT) AS priced_requests,
     CAST(coalesce(sum(requests) FILTER (WHERE ts >= $month_start AND NOT priced), 0) AS BIGINT) AS unpriced_requests,
@@ -22,14 +22,14 @@ SELECT
 FROM priced_usage
 WHERE ts >= least($month_start, $window_start)
   AND ts < $as_of
-  AND ($w_tenant IS NULL OR coalesce(tenant, '(none)') = $w_tenant)
-  AND ($w_feature IS NULL OR coalesce(feature, '(none)') = $w_feature)
-  AND ($w_environment IS NULL OR coalesce(environment, '(none)') = $w_environment)
+  AND ($w_tenant IS NULL OR tenant = $w_tenant)
+  AND ($w_feature IS NULL OR feature = $w_feature)
+  AND ($w_environment IS NULL OR environment = $w_environment)
   AND ($w_model IS NULL OR model = $w_model)
   AND ($w_mode IS NULL OR mode = $w_mode)
-  AND ($w_provider IS NULL OR coalesce(provider, '(none)') = $w_provider)
-  AND ($w_user_id IS NULL OR coalesce(user_id, '(none)') = $w_user_id)
-  AND ($w_project IS NULL OR coalesce(project, '(none)') = $w_project)
+  AND ($w_provider IS NULL OR provider = $w_provider)
+  AND ($w_user_id IS NULL OR user_id = $w_user_id)
+  AND ($w_project IS NULL OR project = $w_project)
 GROUP BY ALL
 ORDER BY month_to_date DESC, tenant, feature, environment, model, mode, provider, user_id, project;
 

@@ -3,16 +3,17 @@
 -- sums and today's priced cost. Dimensions not in $by are a constant NULL (as in spend_report),
 -- so one grouping serves every --by. cost is NULL when nothing in the group is priced;
 -- unpriced_requests counts the group's requests the rates cannot price today.
--- Filters: $since inclusive, $until exclusive (UTC); $w_<dimension> exact, '(none)' = missing.
+-- A missing value stays NULL (its own group, as in spend_report). Filters: $since inclusive,
+-- $until exclusive (UTC); $w_<dimension> exact.
 SELECT
-    CASE WHEN list_contains($by, 'tenant') THEN coalesce(tenant, '(none)') END AS tenant,
-    CASE WHEN list_contains($by, 'feature') THEN coalesce(feature, '(none)') END AS feature,
-    CASE WHEN list_contains($by, 'environment') THEN coalesce(environment, '(none)') END AS environment,
+    CASE WHEN list_contains($by, 'tenant') THEN tenant END AS tenant,
+    CASE WHEN list_contains($by, 'feature') THEN feature END AS feature,
+    CASE WHEN list_contains($by, 'environment') THEN environment END AS environment,
     CASE WHEN list_contains($by, 'model') THEN model END AS model,
     CASE WHEN list_contains($by, 'mode') THEN mode END AS mode,
-    CASE WHEN list_contains($by, 'provider') THEN coalesce(provider, '(none)') END AS provider,
-    CASE WHEN list_contains($by, 'user_id') THEN coalesce(user_id, '(none)') END AS user_id,
-    CASE WHEN list_contains($by, 'project') THEN coalesce(project, '(none)') END AS project,
+    CASE WHEN list_contains($by, 'provider') THEN provider END AS provider,
+    CASE WHEN list_contains($by, 'user_id') THEN user_id END AS user_id,
+    CASE WHEN list_contains($by, 'project') THEN project END AS project,
     CAST(sum(requests) AS BIGINT) AS sample_requests,
     CAST(sum(input_tokens) AS BIGINT) AS input_tokens,
     CAST(sum(cached_input_tokens) AS BIGINT) AS cached_input_tokens,
@@ -23,14 +24,14 @@ SELECT
 FROM priced_usage
 WHERE ($since IS NULL OR ts >= $since)
   AND ($until IS NULL OR ts < $until)
-  AND ($w_tenant IS NULL OR coalesce(tenant, '(none)') = $w_tenant)
-  AND ($w_feature IS NULL OR coalesce(feature, '(none)') = $w_feature)
-  AND ($w_environment IS NULL OR coalesce(environment, '(none)') = $w_environment)
+  AND ($w_tenant IS NULL OR tenant = $w_tenant)
+  AND ($w_feature IS NULL OR feature = $w_feature)
+  AND ($w_environment IS NULL OR environment = $w_environment)
   AND ($w_model IS NULL OR model = $w_model)
   AND ($w_mode IS NULL OR mode = $w_mode)
-  AND ($w_provider IS NULL OR coalesce(provider, '(none)') = $w_provider)
-  AND ($w_user_id IS NULL OR coalesce(user_id, '(none)') = $w_user_id)
-  AND ($w_project IS NULL OR coalesce(project, '(none)') = $w_project)
+  AND ($w_provider IS NULL OR provider = $w_provider)
+  AND ($w_user_id IS NULL OR user_id = $w_user_id)
+  AND ($w_project IS NULL OR project = $w_project)
 GROUP BY ALL
 ORDER BY cost DESC NULLS LAST, sample_requests DESC,
          tenant, feature, environment, model, mode, provider, user_id, project;
