@@ -23,7 +23,6 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from email.message import EmailMessage
 from email.mime.application import MIMEApplication
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
