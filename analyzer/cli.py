@@ -94,6 +94,7 @@ COMMANDS = {
     "formats": "analyzer.commands.formats:formats",
     "capacity": "analyzer.commands.capacity:capacity",
     "compare": "analyzer.commands.compare:compare",
+    "email": "analyzer.commands.email:email",
 }
 
 

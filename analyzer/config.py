@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Callable, Mapping
+from typing import Annotated, Any, Callable, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator
 
@@ -273,6 +273,20 @@ class BudgetsSection(BaseModel):
     model_config = STRICT
     tenant: dict[str, Amount] = {}
     feature: dict[str, Amount] = {}
+
+
+@section("email")
+class EmailSection(BaseModel):
+    """[email]: the SMTP server of `llm-spend email` (analyzer/mailing.py). Each key can be
+    overridden by $LLM_SPEND_SMTP_HOST, _PORT, _SECURITY, _USER, _FROM; the password is never
+    read from a file: only from $LLM_SPEND_SMTP_PASSWORD."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    host: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    user: str | None = None
+    sender: str | None = Field(default=None, alias="from")
 
 
 # --- reading ---------------------------------------------------------------------------------
