@@ -114,21 +114,21 @@ class Store:
                  input_price: Decimal | str | None = None, output_price: Decimal | str | None = None,
                  mode: str = "serverless") -> Result:
         """`llm-spend estimate`: one workload at given prices (USD per 1M) or a model's stored rates."""
-        from analyzer import estimate as workload
+        from analyzer import estimate as workload_pricing
 
         if model and (input_price is not None or output_price is not None):
             raise UsageError("give model or input_price/output_price, not both")
+        workload = {"mode": mode, "input_tokens": input_tokens, "output_tokens": output_tokens, "requests": requests}
         if model:
             with self.connection() as con:
-                in_rate, out_rate = workload.rates_for(con, model, mode)
+                result = workload_pricing.estimate(con, model=model, **workload)
         elif input_price is None or output_price is None:
             raise UsageError("give model, or both input_price and output_price")
         else:
-            in_rate, out_rate = Decimal(str(input_price)), Decimal(str(output_price))
-            if mode == "batch":
-                in_rate, out_rate = in_rate * self.config.batch_discount, out_rate * self.config.batch_discount
-        data = workload.estimate(input_per_mtok=in_rate, output_per_mtok=out_rate, input_tokens=input_tokens,
-                                 output_tokens=output_tokens, requests=requests, mode=mode, model=model).as_dict()
+            result = workload_pricing.estimate_from_prices(
+                input_per_mtok=Decimal(str(input_price)), output_per_mtok=Decimal(str(output_price)),
+                discount=self.config.batch_discount, **workload)
+        data = result.as_dict()
         return Result("estimate", list(data), [data], None, {},
                       frozenset(k for k, v in data.items() if isinstance(v, Decimal)))
 

@@ -41,23 +41,32 @@ class CardError(BadInput):
         super().__init__(f"rate card {path} line {line}: {reason}; no rates changed")
 
 
+def rate_problem(text: str) -> str | None:
+    """Why a rate (USD per 1M tokens) cannot be stored exactly, or None: the one check for cards and
+    for prices given on the command line."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return "is not a number"
+    if not value.is_finite() or value < 0:
+        return "must be a number >= 0"
+    if value >= MAX_RATE:
+        return f"is not below {MAX_RATE:,} per 1M tokens"
+    if -value.as_tuple().exponent > MAX_DECIMALS:
+        return f"has more than {MAX_DECIMALS} decimal places"
+    return None
+
+
 def parse_price(text: str, column: str, path: Path, line: int, required: bool) -> Decimal | None:
     text = text.strip()
     if not text:
         if required:
             raise CardError(path, line, f"{column} is empty")
         return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise CardError(path, line, f"{column} {text!r} is not a number") from None
-    if not value.is_finite() or value < 0:
-        raise CardError(path, line, f"{column} {text!r} must be a number >= 0")
-    if value >= MAX_RATE:
-        raise CardError(path, line, f"{column} {text!r} is not below {MAX_RATE:,} per 1M tokens")
-    if -value.as_tuple().exponent > MAX_DECIMALS:
-        raise CardError(path, line, f"{column} {text!r} has more than {MAX_DECIMALS} decimal places")
-    return value
+    problem = rate_problem(text)
+    if problem:
+        raise CardError(path, line, f"{column} {text!r} {problem}")
+    return Decimal(text)
 
 
 def parse_instant(text: str, column: str, path: Path, line: int) -> datetime | None:

@@ -2,7 +2,9 @@
 
 A file holds one or more blocks, each starting with `-- name: NAME` followed by comment lines
 that document it and the SQL. Parameters are DuckDB named parameters (`$name`). Files under
-`queries/schema/` are migrations and are read whole, in name order.
+`queries/schema/` are migrations (tables, append-only history) and files under `queries/views/`
+are the current views and macros (recreated at every write open); both are read whole, in name
+order.
 """
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ def query(name: str) -> str:
 def migrations() -> list[tuple[str, str]]:
     """(name, sql) of every schema migration, in the order they apply."""
     root = resource_dir("queries") / "schema"
+    return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(root.glob("*.sql"))]
+
+
+def views() -> list[tuple[str, str]]:
+    """(name, sql) of every view file (CREATE OR REPLACE scripts), in the order they apply."""
+    root = resource_dir("queries") / "views"
     return [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(root.glob("*.sql"))]
 
 

@@ -1,7 +1,9 @@
-"""The DuckDB store: opening it (locks, read-only, sandbox), and its named, ordered migrations."""
+"""The DuckDB store: opening it (locks, read-only, sandbox), its named, ordered migrations (tables,
+append-only history) and its current views and macros (queries/views/, recreated at every write open)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -12,7 +14,7 @@ from typing import Iterator
 import duckdb
 
 from analyzer.errors import SpendError, StoreBusy
-from analyzer.sqlfiles import migrations
+from analyzer.sqlfiles import migrations, views
 
 DEFAULT_DB = "usage.duckdb"
 
@@ -69,13 +71,15 @@ def connect(path: Path, *, read_only: bool = False, wait: float = 0, extra: dict
         if not read_only:
             clean_spill_folder(con)
             migrate(con, path)
+            create_views(con, path)
             return con
-        upgrade = bool(pending_migrations(con, path))
+        upgrade = bool(pending_migrations(con, path)) or views_outdated(con)
     except BaseException:
         con.close()  # a refused (newer) or failed upgrade must not keep the file locked
         raise
     if upgrade:
-        # An older store opened by a reader: upgrade it once with a short write connection.
+        # An older store (or views of another version) opened by a reader: upgrade it once with a
+        # short write connection.
         con.close()
         with open_store(path, wait=wait):
             pass
@@ -166,6 +170,20 @@ def clean_spill_folder(con: duckdb.DuckDBPyConnection) -> None:
             pass
 
 
+@contextmanager
+def memory_store() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An empty in-memory store with this version's tables, views and macros (for pricing given
+    prices by the same SQL rule without a store file)."""
+    con = duckdb.connect(":memory:", config=dict(_BASE_CONFIG))
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        migrate(con, Path(":memory:"))
+        create_views(con, Path(":memory:"))
+        yield con
+    finally:
+        con.close()
+
+
 def _applied(con: duckdb.DuckDBPyConnection) -> list[str]:
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND schema_name = 'main'"
@@ -202,6 +220,37 @@ def migrate(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
         except duckdb.Error as exc:
             raise SpendError(f"cannot upgrade store {path} ({name}): {str(exc).splitlines()[0]}") from None
     return [name for name, _ in pending]
+
+
+_VIEWS_KEY = "views_sha256"
+
+
+def _views_digest() -> str:
+    digest = hashlib.sha256()
+    for name, sql in views():
+        digest.update(name.encode() + b"\0" + sql.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def views_outdated(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the store's views and macros are not this version's queries/views/."""
+    rows = con.execute("SELECT value FROM settings WHERE key = $key", {"key": _VIEWS_KEY}).fetchall()
+    return not rows or rows[0][0] != _views_digest()
+
+
+def create_views(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """(Re)create every view and macro of queries/views/ in one transaction, at every write open, so
+    the pricing rule in a store is always this version's; a digest in settings lets read-only opens
+    notice a store whose views another version wrote."""
+    digest = _views_digest()
+    name = ""
+    try:
+        with transaction(con):
+            for name, sql in views():
+                con.execute(sql)
+            con.execute("INSERT OR REPLACE INTO settings VALUES ($key, $value)", {"key": _VIEWS_KEY, "value": digest})
+    except duckdb.Error as exc:
+        raise SpendError(f"cannot create the views of store {path} ({name}): {str(exc).splitlines()[0]}") from None
 
 
 def sync_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> None:

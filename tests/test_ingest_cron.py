@@ -354,7 +354,9 @@ PROBE = ("900_probe_upgrade", "CREATE TABLE probe_upgrade (x INTEGER); INSERT IN
 
 def test_an_older_store_upgrades_itself_on_open(spend, db, tmp_path, monkeypatch):
     real = migrations()
+    real_views = analyzer.store.views
     monkeypatch.setattr(analyzer.store, "migrations", lambda: real[:1])
+    monkeypatch.setattr(analyzer.store, "views", lambda: [])  # that version's views were in 001
     spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,,,,,"))
     with duckdb.connect(str(db)) as con:  # rows as the ingest of that version stored them
         con.execute("INSERT INTO usage (request_id, ts, model, mode, requests, input_tokens, cached_input_tokens, "
@@ -363,6 +365,7 @@ def test_an_older_store_upgrades_itself_on_open(spend, db, tmp_path, monkeypatch
     assert [name for (name,) in snapshot(db)["schema"]] == [real[0][0]]
 
     # A reader (status, read-only) finds the store older than itself and upgrades it first.
+    monkeypatch.setattr(analyzer.store, "views", real_views)
     monkeypatch.setattr(analyzer.store, "migrations", lambda: real + [PROBE])
     status = spend.ok("status", "--format", "json")
     assert json.loads(status.stdout)["schema"] == [name for name, _ in real] + [PROBE[0]]

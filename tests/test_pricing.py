@@ -176,3 +176,99 @@ def test_sums_stay_exact_over_many_requests(spend, tmp_path, requests, expected)
         """, {"n": requests})
     total = spend.sql("SELECT sum(cost) AS total FROM priced_usage")[0]["total"]
     assert Decimal(total) == Decimal(expected)
+
+
+# ---- the rule as current SQL (queries/views/), reusable over any usage and rates ----------------
+
+NEW_USAGE_PARTS = ("cache_write_1h_tokens", "audio_input_tokens", "audio_output_tokens", "image_input_tokens",
+                   "image_output_tokens", "web_search_requests")
+NEW_COST_PARTS = ("cache_write_1h_cost", "audio_cost", "image_cost", "request_fee_cost", "web_search_cost")
+
+
+def test_a_store_of_migrations_001_and_002_upgrades_and_keeps_its_costs(db):
+    import duckdb
+
+    from analyzer.sqlfiles import migrations
+
+    old = [(name, sql) for name, sql in migrations() if name < "003"]
+    assert [name for name, _ in old] == ["001_core", "002_billed_costs"]
+    with duckdb.connect(str(db)) as con:  # the store as the version before migration 003 left it
+        con.execute("CREATE TABLE schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)")
+        for name, sql in old:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES ($name, now())", {"name": name})
+        con.execute("INSERT INTO rates VALUES ('m', 'serverless', 0.90, 3.30, 0.09, NULL, NULL, NULL, 'USD', 2)")
+        con.execute("""INSERT INTO usage (request_id, ts, model, mode, requests, input_tokens, cached_input_tokens,
+                                          cache_write_tokens, output_tokens, reasoning_tokens)
+                       VALUES ('r', TIMESTAMPTZ '2026-10-01 00:00:00+00', 'm', 'serverless', 1, 4000, 1000, 0, 1000, 0)""")
+    with open_store(db) as con:
+        usage = {r[0]: r for r in con.execute("DESCRIBE usage").fetchall()}
+        rates = {r[0]: r[1] for r in con.execute("DESCRIBE rates").fetchall()}
+        row = con.execute("SELECT * FROM priced_usage").fetchall()
+        names = [d[0] for d in con.execute("SELECT * FROM priced_usage").description]
+    for column in NEW_USAGE_PARTS:
+        assert usage[column][1:3] == ("BIGINT", "NO") and usage[column][4] == "0"
+    assert usage["service_tier"][1] == "VARCHAR"
+    for column in ("input_per_mtok", "output_per_mtok", "cached_input_per_mtok", "cache_write_per_mtok",
+                   "cache_write_1h_per_mtok", "audio_input_per_mtok", "per_request", "web_search_per_k"):
+        assert rates[column] == "DECIMAL(24,12)", column
+    assert rates["provider"] == "VARCHAR" and rates["input_tokens_above"] == "BIGINT"
+    priced = dict(zip(names, row[0]))
+    assert priced["cost"] == Decimal("0.00609")  # 3000 x 0.90 + 1000 x 0.09 + 1000 x 3.30, per 1M
+    assert all(priced[c] == 0 for c in NEW_COST_PARTS) and priced["rate_card_line"] == 2
+
+
+def test_views_are_recreated_at_a_write_open_and_a_reader_notices_other_views(spend, db, tmp_path):
+    import duckdb
+
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1,1,,,,,"))
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP VIEW cost_reconciliation")
+        con.execute("CREATE OR REPLACE VIEW priced_usage AS SELECT 1 AS stale")
+        con.execute("UPDATE settings SET value = 'other version' WHERE key = 'views_sha256'")
+    # A read-only command finds views another version wrote and upgrades them first.
+    described = [r["column_name"] for r in spend.sql("DESCRIBE priced_usage")]
+    assert "cost" in described and "stale" not in described
+    assert spend.sql("SELECT count(*) AS n FROM cost_reconciliation") == [{"n": 0}]
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP VIEW priced_usage")  # the digest still matches: only a write open repairs this
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1,1,,,,,"))
+    assert "cost" in [r["column_name"] for r in spend.sql("DESCRIBE priced_usage")]
+
+
+def test_price_usage_prices_any_usage_shaped_relation_with_any_rates_shaped_one(spend, db, tmp_path):
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "big,,3.00,15.00,,,,,\nsmall,,0.15,0.60,,,,,"))
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [
+        chat_record("r1", model="big", prompt=10_000, completion=1000),
+        chat_record("r2", model="big", prompt=20_000, completion=2000)]))
+    with open_store(db, read_only=True) as con:
+        # What if this usage had run on the small model (a temp view, on a read-only store)?
+        con.execute("CREATE TEMP VIEW as_small AS SELECT * REPLACE ('small' AS model) FROM usage")
+        assert con.execute("SELECT sum(cost) FROM price_usage('as_small', 'rates', 0.5)").fetchall() == [
+            (Decimal("0.0063"),)]  # 30,000 x 0.15 + 3,000 x 0.60, per 1M
+        # A card that is not loaded: any table with the rates columns.
+        con.execute("CREATE TEMP TABLE dearer AS FROM rates")
+        con.execute("UPDATE dearer SET input_per_mtok = input_per_mtok * 2")
+        assert con.execute("SELECT sum(cost) FROM price_usage('usage', 'dearer', 0.5)").fetchall() == [
+            (Decimal("0.225"),)]  # 30,000 x 6.00 + 3,000 x 15.00
+        assert con.execute("SELECT sum(cost) FROM priced_usage").fetchall() == [(Decimal("0.135"),)]
+        same = con.execute("SELECT sum(cost) FROM price_usage('usage', 'rates', store_batch_discount())").fetchall()
+        assert same == [(Decimal("0.135"),)]
+
+
+def test_estimate_with_a_model_prices_by_the_same_rule_as_the_stored_usage(spend, tmp_path):
+    import json
+
+    config = tmp_path / "llm-spend.toml"
+    config.write_text('[pricing]\nbatch_discount = "0.6"\n')
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.10,4.40,,,,,"), config=config)
+    spend.ok("ingest", "--mode", "batch", write_jsonl(tmp_path / "a.jsonl", [
+        chat_record("r", created=int(datetime.now(timezone.utc).timestamp()), prompt=1234, completion=567)]),
+        config=config)
+    stored = Decimal(costs(spend)["r"]["cost"])
+    assert stored == Decimal("0.00231132")  # (1234 x 1.10 + 567 x 4.40) x 0.6, per 1M
+    estimated = json.loads(spend.ok("estimate", "--model", "m", "--mode", "batch", "--input-tokens", "1234",
+                                    "--output-tokens", "567", "--requests", "1000", "--format", "json").stdout)
+    assert Decimal(estimated["cost_per_request"]) == stored
+    assert Decimal(estimated["input_per_mtok"]) == Decimal("0.66")
+    assert Decimal(estimated["monthly_cost"]) == Decimal("2.31132")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import click
 
@@ -15,13 +15,12 @@ from analyzer.modes import ESTIMATE_MODES
 def _decimal(ctx, param, value):
     if value is None:
         return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise click.BadParameter(f"{value!r} is not a number") from None
-    if not number.is_finite() or number < 0:
-        raise click.BadParameter(f"{value!r} must be a number >= 0")
-    return number
+    from analyzer.rates import rate_problem
+
+    problem = rate_problem(value)  # the rate card's own check: exact, 12 places, below 1,000,000
+    if problem:
+        raise click.BadParameter(f"{value!r} {problem}")
+    return Decimal(value)
 
 
 @click.command()
@@ -62,16 +61,15 @@ def estimate(obj: Context, model, input_price, output_price, input_tokens, outpu
         raise UsageError("--format csv is for --from-usage; use table or json")
     if model and (input_price is not None or output_price is not None):
         raise UsageError("give --model or --input-price/--output-price, not both")
+    workload = {"mode": mode, "input_tokens": input_tokens, "output_tokens": output_tokens, "requests": requests}
     if model:
         with obj.open(read_only=True) as con:
-            input_price, output_price = planning.rates_for(con, model, mode)
+            result = planning.estimate(con, model=model, **workload)
     elif input_price is None or output_price is None:
         raise UsageError("give --model, or both --input-price and --output-price")
-    elif mode == "batch":
-        input_price *= obj.config.batch_discount
-        output_price *= obj.config.batch_discount
-    result = planning.estimate(input_per_mtok=input_price, output_per_mtok=output_price, input_tokens=input_tokens,
-                               output_tokens=output_tokens, requests=requests, mode=mode, model=model)
+    else:
+        result = planning.estimate_from_prices(input_per_mtok=input_price, output_per_mtok=output_price,
+                                               discount=obj.config.batch_discount, **workload)
     write_output(render_estimate(result.as_dict(), fmt), output)
 
 

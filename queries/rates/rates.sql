@@ -1,7 +1,7 @@
 -- name: replace_rates
 -- Swap the whole rate card for the validated one registered as `card` (one transaction).
 DELETE FROM rates;
-INSERT INTO rates SELECT * FROM card;
+INSERT INTO rates BY NAME SELECT * FROM card;
 
 -- name: set_setting
 INSERT OR REPLACE INTO settings VALUES ($key, $value);
@@ -22,10 +22,3 @@ SELECT model, mode, sum(requests) AS requests,
        min(ts) AS first_seen, max(ts) AS last_seen
 FROM priced_usage WHERE NOT priced
 GROUP BY model, mode ORDER BY requests DESC, model;
-
--- name: rate_in_force
--- The rate row of a model and mode in force at a time (for estimates from the store's rates).
-SELECT input_per_mtok, output_per_mtok, cached_input_per_mtok, cache_write_per_mtok
-FROM rates
-WHERE model = $model AND mode = $mode
-  AND (valid_from IS NULL OR valid_from <= $at) AND (valid_to IS NULL OR $at < valid_to);
