@@ -153,7 +153,8 @@ def test_html_has_totals_change_charts_tables_and_unpriced_apart(spend, tmp_path
     assert page.headings == [
         "LLM spend", "Change: September 2026 against August 2026", "Unusual days", "Spend over time",
         "Top tenants", "Top features", "Top models", "Model mix", "Cost split", "Unpriced usage",
-        "Spend by month", "By tenant", "By model", "Detail by month, tenant, model"]
+        "Capacity and idle", "Spend by month", "By tenant", "By model", "Detail by month, tenant, model"]
+    assert "No dedicated or GPU-cluster capacity in these months." in text  # capacity_costs exists, empty
     assert "mystery" in page.cells and "$0.0069" in page.cells and "unpriced" in page.cells
     # September against August: $0.0138 against $0.0069, +$0.0069 (+100.0%); acme moved most.
     change = text[text.index('id="change"'):text.index('id="anomalies"')]
