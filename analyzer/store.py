@@ -243,14 +243,15 @@ def create_views(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     the pricing rule in a store is always this version's; a digest in settings lets read-only opens
     notice a store whose views another version wrote."""
     digest = _views_digest()
-    name = ""
+    failing = ""
     try:
         with transaction(con):
             for name, sql in views():
+                failing = name
                 con.execute(sql)
             con.execute("INSERT OR REPLACE INTO settings VALUES ($key, $value)", {"key": _VIEWS_KEY, "value": digest})
     except duckdb.Error as exc:
-        raise SpendError(f"cannot create the views of store {path} ({name}): {str(exc).splitlines()[0]}") from None
+        raise SpendError(f"cannot create the views of store {path} ({failing}): {str(exc).splitlines()[0]}") from None
 
 
 def sync_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> None:
