@@ -37,9 +37,13 @@ lint: install
 test: install browser lint
 	$(BIN)/python -m pytest -q
 
-# Generated files: rewrite them from their generators and print what changed.
+# Generated files: each script rewrites its files and prints what changed (each file says, in
+# its header or a README next to it, which script made it). In order: later ones read what
+# earlier ones write (the sample is priced by its card, the goldens are reports of the sample).
+REGEN_SCRIPTS = scripts/make_sample_logs.py scripts/make_goldens.py scripts/regen_expected.py
+
 regen: install
-	$(BIN)/python scripts/regen_expected.py
+	@for script in $(REGEN_SCRIPTS); do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 bench: install
 	$(BIN)/python benchmarks/run.py --sizes 1000000 10000000

@@ -97,7 +97,7 @@ COMMANDS = {
 
 class SpendGroup(click.Group):
     """The top-level group: commands from COMMANDS; every error becomes one line on stderr and its
-    exit code (SPEC)."""
+    exit code (docs/exit-codes.md)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})

@@ -1,4 +1,4 @@
-"""Errors a user can cause, each with the exit code the CLI turns it into (see SPEC)."""
+"""Errors a user can cause, each with the exit code the CLI turns it into (docs/exit-codes.md)."""
 
 from __future__ import annotations
 

@@ -197,7 +197,7 @@ def write_records(out: BinaryIO, count: int, *, seed: int, start: datetime, days
 
 
 def write_rate_card(path: Path) -> int:
-    """The rate card (SPEC CSV) for the models above; the fine-tuned model is left off on purpose."""
+    """The rate card (docs/rate-card.md) for the models above; the fine-tuned model is left off on purpose."""
     rows = ["model,mode,input_per_mtok,output_per_mtok,cached_input_per_mtok,cache_write_per_mtok,"
             "valid_from,valid_to,currency"]
     for name, _, rate_in, rate_out, rate_cached, _, _ in MODELS:

@@ -1,4 +1,4 @@
-"""Benchmark llm-spend against bare DuckDB on the same files, side by side, in one run (issue 5).
+"""Benchmark llm-spend against bare DuckDB on the same files, side by side, in one run (results: benchmarks/RESULTS.md).
 
 For each size N it generates (or reuses) N OpenAI chat records plus a 1% increment file, then
 measures, each step as its own process (wall time and that process's peak RSS), medians of

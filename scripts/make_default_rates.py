@@ -5,7 +5,7 @@ below and run `python scripts/make_default_rates.py` again.
 
 Prices come from the pricing data bundled with the `genai-prices` package (read offline, no
 network), except `arcee-ai/maestro-reasoning`, whose $0.90 / $3.30 per 1M tokens is the worked
-example of the together.ai pricing guide that SPEC.md requires to come out exactly. Every row
+example of the together.ai pricing guide that must come out exactly (docs/pricing.md). Every row
 says where its price came from (`source`) and when it was checked (`checked_on`); the loader
 ignores those two columns. Rows are open-ended (`valid_from` and `valid_to` empty): a dated price
 change is a second row, added when the change is published.
@@ -73,7 +73,7 @@ OPENAI_BATCH_MODELS = ["gpt-4o-mini"]
 # (a model with no row at all is unpriced, which is a different thing).
 FREE_MODELS = [("openrouter", "meta-llama/llama-3.3-70b-instruct:free")]
 
-# From the together.ai pricing guide (the worked example in SPEC.md), not from genai-prices.
+# From the together.ai pricing guide (the worked example in docs/pricing.md), not from genai-prices.
 GUIDE_ROWS = [("arcee-ai/maestro-reasoning", Decimal("0.90"), Decimal("3.30"))]
 GUIDE_SOURCE = "together.ai pricing guide (worked example)"
 

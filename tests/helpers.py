@@ -42,7 +42,7 @@ class Spend:
 
 
 def write_card(path: Path, rows: str) -> Path:
-    """A rate card with the SPEC header and the given data rows."""
+    """A rate card with the header of docs/rate-card.md and the given data rows."""
     header = "model,mode,input_per_mtok,output_per_mtok,cached_input_per_mtok,cache_write_per_mtok,valid_from,valid_to,currency\n"
     path.write_text(header + textwrap.dedent(rows).strip() + "\n", encoding="utf-8")
     return path

@@ -1,4 +1,4 @@
-"""Command-line behaviour: help, one-line errors with SPEC exit codes, stdin, quiet runs."""
+"""Command-line behaviour: help, one-line errors with the exit codes of docs/exit-codes.md, stdin, quiet runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The nightly cron (issue 4): incremental, idempotent, atomic, overlap-safe, observable ingestion.
+"""The nightly cron (README "Running it from cron"): incremental, idempotent, atomic, overlap-safe, observable ingestion.
 
 In-process runs (CliRunner) cover the manifest, dedupe, output and guard rails; real processes
 (`@pytest.mark.slow`) cover what only a real process shows: SIGKILL mid-ingest, two processes on

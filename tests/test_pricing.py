@@ -1,4 +1,4 @@
-"""Every pricing rule of SPEC, with exact Decimal expectations, through a real store file."""
+"""Every pricing rule of docs/pricing.md, with exact Decimal expectations, through a real store file."""
 
 from __future__ import annotations
 

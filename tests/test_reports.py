@@ -1,4 +1,4 @@
-"""Reports: CSV columns of SPEC, formula-safe cells, periods, filters, JSON and HTML."""
+"""Reports: CSV columns of the README, formula-safe cells, periods, filters, JSON and HTML."""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -71,3 +73,27 @@ def test_price_change_in_the_sample_card(sample):
     before, after = rows
     assert Decimal(before["cost"]) == (before["input_tokens"] + before["output_tokens"]) * Decimal("1.10") / 10**6
     assert Decimal(after["cost"]) == (after["input_tokens"] + after["output_tokens"]) * Decimal("0.88") / 10**6
+
+
+def _files(root):
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_sample_generator_reproduces_the_committed_bytes(tmp_path):
+    """scripts/make_sample_logs.py (run by `make regen`) writes exactly what sample_logs/ holds."""
+    out = tmp_path / "sample"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_sample_logs.py"), "--out", str(out)],
+                   check=True, capture_output=True, timeout=600)
+    made, committed = _files(out), _files(REPO / "sample_logs")
+    assert sorted(made) == sorted(committed)
+    assert [name for name in made if made[name] != committed[name]] == [], "run `make regen` and review the diff"
+
+
+@pytest.mark.slow
+def test_golden_generator_reproduces_the_committed_bytes():
+    """scripts/make_goldens.py --check: every tests/golden/ report file is what the command writes now."""
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "make_goldens.py"), "--check"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.strip() == f"0 golden file(s) differ, {len(list(GOLDEN.glob('sample_*')))} in all"

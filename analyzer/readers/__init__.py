@@ -1,4 +1,4 @@
-"""Readers: one module per source shape, registered in READERS (SPEC "Token fields").
+"""Readers: one module per source shape, registered in READERS (docs/tokens.md).
 
 A reader is data, not code on the hot path: `detect(sample)` looks at the first records of a
 file (a `Sample`, see analyzer/files.py, which also tells the file's layout), and its named query

@@ -6,7 +6,8 @@
 -- endings are consistent. Lines DuckDB cannot read (not UTF-8, over 8 MB) are skipped into the
 -- temp table staging_rejects; the ingest then stages the file exactly (staging.py).
 -- A view cannot take $parameters: the file and its compression are the session variables
--- staged_path and staged_compression (set_staged_file).
+-- staged_path and staged_compression (set by set_staged_path and set_staged_compression below,
+-- from staging.stage_file).
 CREATE OR REPLACE TEMP VIEW staged_lines AS
 SELECT row_number() OVER () AS source_line, line AS raw
 FROM read_csv(getvariable('staged_path'), columns = {'line': 'VARCHAR'}, delim = E'\x1f', quote = '',

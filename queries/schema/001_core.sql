@@ -1,4 +1,4 @@
--- Migration 001: the stable SQL interface of SPEC ("Stable SQL interface").
+-- Migration 001: the stable SQL interface of docs/sql.md.
 -- usage has no PRIMARY KEY on purpose: request identity is enforced by an anti-join inside the
 -- ingest transaction (an index on 10M rows costs several times the data).
 

@@ -63,7 +63,7 @@ idle AS (
 )
 SELECT *, CAST(units - idle_units - shared_units AS HUGEINT) AS remainder_units FROM idle;
 
--- Per capacity and month (SPEC): spend, tokens served, effective USD per 1M tokens served
+-- Per capacity and month (docs/capacity.md): spend, tokens served, effective USD per 1M tokens served
 -- (spend / (tokens / 1M)), utilisation (tokens / capacity_tokens; NULL without capacity_tokens,
 -- above 1 when over capacity), idle_cost; plus models, capacity_tokens, allocated_cost (spend -
 -- idle) and month_start. The two quotients are rounded half up at 18 decimal places.
