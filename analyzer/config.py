@@ -44,6 +44,7 @@ from typing import Annotated, Any, Callable, Literal, Mapping
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator
 
 from analyzer.errors import BadInput
+from analyzer.money import discount_problem
 
 ATTRIBUTES = ("tenant", "feature", "environment", "user_id", "project")
 
@@ -85,9 +86,6 @@ MIN_MEMORY_LIMIT = "256MB"
 _MEMORY = re.compile(r"^(\d+(?:\.\d+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
 _UNITS = {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-# The batch discount is stored as DECIMAL(7, 6) (settings, read by the priced_usage view).
-DISCOUNT_PLACES = 6
 
 
 @dataclass(frozen=True)
@@ -220,10 +218,9 @@ class PricingSection(BaseModel):
             raise ValueError(f"{value!r} is not a number") from None
         if not number.is_finite():
             raise ValueError(f"must be a number between 0 and 1, not {value}")
-        if not Decimal(0) <= number <= Decimal(1):
-            raise ValueError(f"must be between 0 and 1, not {value}")
-        if -number.as_tuple().exponent > DISCOUNT_PLACES and number != number.quantize(Decimal(1).scaleb(-DISCOUNT_PLACES)):
-            raise ValueError(f"{value} has more than {DISCOUNT_PLACES} decimal places")
+        problem = discount_problem(number, value)  # the pricing's own rule (analyzer/money.py)
+        if problem:
+            raise ValueError(problem)
         return number
 
 

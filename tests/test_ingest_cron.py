@@ -357,8 +357,10 @@ def test_an_older_store_upgrades_itself_on_open(spend, db, tmp_path, monkeypatch
     real_views = analyzer.store.views
     monkeypatch.setattr(analyzer.store, "migrations", lambda: real[:1])
     monkeypatch.setattr(analyzer.store, "views", lambda: [])  # that version's views were in 001
-    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "m,,1.00,2.00,,,,,"))
-    with duckdb.connect(str(db)) as con:  # rows as the ingest of that version stored them
+    with analyzer.store.open_store(db):
+        pass  # the store as that version created it
+    with duckdb.connect(str(db)) as con:  # a card and rows as that version stored them
+        con.execute("INSERT INTO rates VALUES ('m', 'serverless', 1.00, 2.00, NULL, NULL, NULL, NULL, 'USD', 2)")
         con.execute("INSERT INTO usage (request_id, ts, model, mode, requests, input_tokens, cached_input_tokens, "
                     "cache_write_tokens, output_tokens, reasoning_tokens) SELECT 'a-' || i, now(), 'm', "
                     "'serverless', 1, 10, 0, 0, 1, 0 FROM range(3) t(i)")

@@ -24,10 +24,27 @@ def test_load_and_list(spend, tmp_path):
         ("batch", Decimal("0.5")), ("serverless", Decimal("1")), ("serverless", Decimal("0.8"))]
     assert rows[1]["valid_from"].startswith("2026-01-01T00:00:00+00:00")
     assert rows[1]["cache_write_per_mtok"] is not None and rows[2]["cached_input_per_mtok"] is None
-    listed = spend.ok("rates", "list", "--format", "csv").stdout.splitlines()
-    assert listed[0] == ("model,mode,input_per_mtok,output_per_mtok,cached_input_per_mtok,cache_write_per_mtok,"
-                         "valid_from,valid_to,currency")
-    assert len(listed) == 4
+    listed = spend.ok("rates", "list", "--format", "csv").stdout
+    assert listed.splitlines()[0] == (
+        "model,mode,input_per_mtok,output_per_mtok,cached_input_per_mtok,cache_write_per_mtok,valid_from,valid_to,"
+        "currency,provider,service_tier,input_tokens_above,cache_write_1h_per_mtok,audio_input_per_mtok,"
+        "audio_output_per_mtok,image_input_per_mtok,image_output_per_mtok,per_request,web_search_per_k")
+    assert len(listed.splitlines()) == 4
+    # The listing is a card: loading it again gives the same rates.
+    before = spend.sql("SELECT * EXCLUDE (card_line) FROM rates ORDER BY ALL")
+    (tmp_path / "again.csv").write_text(listed, encoding="utf-8")
+    spend.ok("rates", "load", tmp_path / "again.csv")
+    assert spend.sql("SELECT * EXCLUDE (card_line) FROM rates ORDER BY ALL") == before
+
+
+def test_optional_columns_are_found_by_name_and_checked(spend, tmp_path):
+    card = tmp_path / "card.csv"
+    card.write_text("model,mode,input_per_mtok,output_per_mtok,cached_input_per_mtok,cache_write_per_mtok,"
+                    "valid_from,valid_to,currency,notes,web_search_per_k,provider,service_tier\n"
+                    "m,,1,2,,,,,,hello,10,OpenAI,Priority\n", encoding="utf-8")
+    spend.ok("rates", "load", card)
+    row = spend.sql("SELECT provider, service_tier, web_search_per_k FROM rates")[0]
+    assert row == {"provider": "openai", "service_tier": "priority", "web_search_per_k": "10"}
 
 
 def test_extra_columns_are_ignored(spend, tmp_path):
@@ -48,10 +65,12 @@ def test_extra_columns_are_ignored(spend, tmp_path):
     ("m,,1,2,,,2026-01-01,2026-03-01,\nm,,1,3,,,2026-02-01,,", 3, "overlaps the validity of line 2"),
     ("m,weird,1,2,,,,,", 2, "mode 'weird' is not one of"),
     (",,1,2,,,,,", 2, "model is empty"),
-    ("m,,1.0000001,2,,,,,", 2, "more than 6 decimal places"),
+    ("m,,1.0000000000001,2,,,,,", 2, "more than 12 decimal places (rates are exact to 12 places: round it, "
+                                     "e.g. 1.000000000000)"),
     ("m,,1,1000000,,,,,", 2, "output_per_mtok '1000000' is not below 1,000,000 per 1M tokens"),
     ("m,,1,2,,,,,USD\nn,,1,2,,,,,EUR", 3, "currency EUR differs from USD"),
     ("m,,1,2", 2, "expected at least 9 columns"),
+    ("m[,,1,2,,,,,", 2, "model pattern 'm[' has an unclosed ["),
 ])
 def test_bad_card_is_refused_whole_and_previous_rates_kept(spend, tmp_path, rows, line, reason):
     spend.ok("rates", "load", write_card(tmp_path / "good.csv", "keep,,1,1,,,,,"))
@@ -94,3 +113,24 @@ def test_bundled_card_loads_with_default(spend):
     out = spend.ok("rates", "load", "--default").stdout
     assert out.startswith("loaded ") and "default_rates.csv" in out
     assert spend("rates", "load").exit_code == 2
+
+
+@pytest.mark.parametrize("rows,line,reason", [
+    ("m,,1,2,,,,,,,,abc", 2, "input_tokens_above 'abc' is not a whole number of tokens >= 0"),
+    ("m,,1,2,,,,,,,,-5", 2, "input_tokens_above '-5' is not a whole number"),
+    ("m,,1,2,,,,,,,,200000", 2, "input_tokens_above needs a base row for m"),
+    ("m,,1,2,,,,,,,,\nm,,1,3,,,,,,,,", 3, "m (serverless) overlaps the validity of line 2"),
+    ("m,,1,2,,,,,,,,\nm,,1,3,,,,,,,,200000\nm,,1,4,,,,,,,,200000", 4,
+     "m (serverless, input above 200,000) overlaps the validity of line 3"),
+    ("m,,1,2,,,,,,,,,,,,,,1000000,", 2, "per_request '1000000' is not below 1,000,000 a request"),
+    ("m,,1,2,,,,,,,,,0.0000000000001,,,,,,", 2, "cache_write_1h_per_mtok '0.0000000000001' has more than 12"),
+])
+def test_bad_optional_columns_are_refused_with_the_line(spend, tmp_path, rows, line, reason):
+    card = tmp_path / "card.csv"
+    card.write_text("model,mode,input_per_mtok,output_per_mtok,cached_input_per_mtok,cache_write_per_mtok,valid_from,"
+                    "valid_to,currency,provider,service_tier,input_tokens_above,cache_write_1h_per_mtok,"
+                    "audio_input_per_mtok,audio_output_per_mtok,image_input_per_mtok,image_output_per_mtok,"
+                    "per_request,web_search_per_k\n" + rows + "\n", encoding="utf-8")
+    result = spend("rates", "load", card)
+    assert result.exit_code == 1
+    assert f"line {line}: " in result.stderr and reason in result.stderr, result.stderr

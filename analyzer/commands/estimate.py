@@ -16,7 +16,7 @@ from analyzer.outputs import Result, emit
 def _decimal(ctx, param, value):
     if value is None:
         return None
-    from analyzer.rates import rate_problem
+    from analyzer.money import rate_problem
 
     problem = rate_problem(value)  # the rate card's own check: exact, 12 places, below 1,000,000
     if problem:

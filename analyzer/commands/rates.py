@@ -8,6 +8,7 @@ import click
 
 from analyzer.cli import Context, output_options, wait_option
 from analyzer.errors import UsageError
+from analyzer.modes import MODES
 from analyzer.outputs import Result, emit
 
 
@@ -59,11 +60,32 @@ def rates_list(obj: Context, fmt: str, output: str | None, wait: float) -> None:
 @wait_option
 @click.pass_obj
 def rates_unpriced(obj: Context, fmt: str, output: str | None, wait: float) -> None:
-    """Models seen in usage with no rate in force, with request and token counts.
+    """Usage the rates cannot price, per model, mode and service tier, with the reason.
 
-    Example: llm-spend rates unpriced --format json
+    Example: llm-spend rates unpriced --format csv
     """
     from analyzer.rates import unpriced_models
 
     with obj.open(read_only=True, wait=wait) as con:
         emit(Result(*unpriced_models(con)), fmt, output)
+
+
+@rates.command("explain")
+@click.argument("model")
+@click.option("--provider", help="Usage from this provider (provider rows beat generic ones).")
+@click.option("--mode", type=click.Choice(MODES), default="serverless", show_default=True)
+@click.option("--service-tier", metavar="TIER", help="A service tier such as flex or priority.")
+@output_options(("table", "csv", "json"))
+@wait_option
+@click.pass_obj
+def rates_explain(obj: Context, model: str, provider: str | None, mode: str, service_tier: str | None,
+                  fmt: str, output: str | None, wait: float) -> None:
+    """Which card row prices MODEL: per provider, mode, tier, time and input range (context tiers),
+    the row's line and pattern, the rates that apply and the stored usage it priced.
+
+    Example: llm-spend rates explain claude-sonnet-4-5-20250929 --provider anthropic
+    """
+    from analyzer.rates import explain_rates
+
+    with obj.open(read_only=True, wait=wait) as con:
+        emit(Result(*explain_rates(con, model, provider=provider, mode=mode, service_tier=service_tier)), fmt, output)

@@ -42,9 +42,11 @@ CREATE OR REPLACE MACRO service_tier_key(tier) AS
 CREATE OR REPLACE MACRO store_batch_discount() AS
     (SELECT CAST(value AS DECIMAL(7, 6)) FROM settings WHERE key = 'batch_discount');
 
--- rate_usage: every usage row with the rates that apply to it (per 1M tokens; request_fee in USD a
--- request, web_search_rate per 1,000 calls), priced, unpriced_reason and rate_card_line.
-CREATE OR REPLACE MACRO rate_usage(usage_table, rates_table, batch_discount) AS TABLE
+-- rate_cells: for every (model, provider, mode, service tier) of the usage relation (only these four
+-- columns are read), the non-overlapping cells [t_lo, t_hi) x (input_above, input_upto] with the card
+-- row that prices requests there (rate_card_line, rate_model, rate_provider, rule) and the
+-- effective rates, or unpriced_reason. `rates explain` shows these; rate_usage joins them.
+CREATE OR REPLACE MACRO rate_cells(usage_table, rates_table, batch_discount) AS TABLE
 WITH card AS (
     SELECT r.*,
            coalesce(r.provider, '') AS provider_key,
@@ -117,7 +119,8 @@ input_ranges AS (
 ),
 cells AS (  -- one row per key, time range and input range: its winning card row, if any
     SELECT t.k_model, t.k_provider, t.k_mode, t.k_tier, t.t_lo, t.t_hi, i.lo, i.hi,
-           c.card_line, c.factor, c.step IS NOT NULL AS matched,
+           c.card_line, c.factor, c.step IS NOT NULL AS matched, c.step, c.is_pattern,
+           c.model AS rate_model, c.provider AS rate_provider,
            c.input_per_mtok, c.output_per_mtok, c.cached_input_per_mtok, c.cache_write_per_mtok,
            c.cache_write_1h_per_mtok, c.audio_input_per_mtok, c.audio_output_per_mtok,
            c.image_input_per_mtok, c.image_output_per_mtok, c.per_request, c.web_search_per_k
@@ -132,7 +135,10 @@ cells AS (  -- one row per key, time range and input range: its winning card row
 ),
 rated AS (
     SELECT c.k_model, c.k_provider, c.k_mode, c.k_tier, c.t_lo, c.t_hi, c.lo, c.hi, c.matched, c.card_line,
-           CASE WHEN NOT c.matched THEN s.reason END AS reason,
+           CASE WHEN NOT c.matched THEN s.reason END AS reason, c.rate_model, c.rate_provider,
+           CASE c.step WHEN 1 THEN 'own row' WHEN 2 THEN 'batch row (tier without its own row)'
+                       WHEN 3 THEN 'serverless row x batch discount' END
+           || CASE WHEN c.is_pattern THEN ', pattern' WHEN c.matched THEN ', exact name' ELSE '' END AS rule,
            CAST(c.input_per_mtok * c.factor AS DECIMAL(24, 12)) AS input_rate,
            CAST(coalesce(c.cached_input_per_mtok, c.input_per_mtok) * c.factor AS DECIMAL(24, 12)) AS cached_input_rate,
            CAST(coalesce(c.cache_write_per_mtok, c.input_per_mtok) * c.factor AS DECIMAL(24, 12)) AS cache_write_rate,
@@ -148,18 +154,28 @@ rated AS (
     JOIN key_state s
       ON s.model = c.k_model AND s.provider_key = c.k_provider AND s.mode = c.k_mode AND s.tier_key = c.k_tier
 )
-SELECT u.*, coalesce(r.matched, false) AND (u.web_search_requests = 0 OR r.web_search_rate IS NOT NULL) AS priced,
-       CASE WHEN NOT coalesce(r.matched, false) THEN coalesce(r.reason, 'no rate for this model')
+SELECT k_model AS model, k_provider AS provider, k_mode AS mode, k_tier AS service_tier,
+       t_lo, t_hi, lo AS input_above, hi AS input_upto, matched AS priced, reason AS unpriced_reason,
+       card_line AS rate_card_line, rate_model, rate_provider, rule,
+       input_rate, cached_input_rate, cache_write_rate, cache_write_1h_rate, audio_input_rate, audio_output_rate,
+       image_input_rate, image_output_rate, output_rate, request_fee, web_search_rate
+FROM rated;
+
+-- rate_usage: every usage row with the rates that apply to it (per 1M tokens; request_fee in USD a
+-- request, web_search_rate per 1,000 calls), priced, unpriced_reason and rate_card_line.
+CREATE OR REPLACE MACRO rate_usage(usage_table, rates_table, batch_discount) AS TABLE
+SELECT u.*, coalesce(r.priced, false) AND (u.web_search_requests = 0 OR r.web_search_rate IS NOT NULL) AS priced,
+       CASE WHEN NOT coalesce(r.priced, false) THEN coalesce(r.unpriced_reason, 'no rate for this model')
             WHEN u.web_search_requests > 0 AND r.web_search_rate IS NULL
             THEN 'web_search_requests without a web_search_per_k rate' END AS unpriced_reason,
-       r.card_line AS rate_card_line,
+       r.rate_card_line,
        r.input_rate, r.cached_input_rate, r.cache_write_rate, r.cache_write_1h_rate, r.audio_input_rate,
        r.audio_output_rate, r.image_input_rate, r.image_output_rate, r.output_rate, r.request_fee, r.web_search_rate
 FROM query_table(usage_table) u
-LEFT JOIN rated r
-  ON r.k_model = u.model AND r.k_provider = coalesce(u.provider, '') AND r.k_mode = u.mode
- AND r.k_tier = service_tier_key(u.service_tier)
- AND u.ts >= r.t_lo AND u.ts < r.t_hi AND u.input_tokens > r.lo AND u.input_tokens <= r.hi;
+LEFT JOIN rate_cells(usage_table, rates_table, batch_discount) r
+  ON r.model = u.model AND r.provider = coalesce(u.provider, '') AND r.mode = u.mode
+ AND r.service_tier = service_tier_key(u.service_tier)
+ AND u.ts >= r.t_lo AND u.ts < r.t_hi AND u.input_tokens > r.input_above AND u.input_tokens <= r.input_upto;
 
 -- price_usage: rate_usage's rows with the cost of each part; cost is their exact sum.
 CREATE OR REPLACE MACRO price_usage(usage_table, rates_table, batch_discount) AS TABLE
