@@ -331,3 +331,20 @@ def test_claude_code_session_copied_into_a_resumed_session_adds_nothing(spend, t
     (project / "resumed.jsonl").write_text(text + more)
     out = spend.ok("ingest", tmp_path / ".claude" / "projects").stdout
     assert "first.jsonl: claude-code: 3 read, 3 new" in out and "resumed.jsonl: claude-code: 3 read, 0 new, 3 duplicates" in out
+
+
+# --- The parts a bill counts: never more than their total ---------------------------------------------
+
+@pytest.mark.parametrize(("name", "keys", "value", "reason"), [
+    ("anthropic_message_cache.CONSTRUCTED.json", ["usage", "cache_creation", "ephemeral_1h_input_tokens"], 201,
+     "1-hour cache writes exceed cache writes"),
+    ("openai_chat_completion_response.json", ["usage", "prompt_tokens_details", "audio_tokens"], 1118,
+     "audio and image tokens exceed uncached input tokens"),
+    ("openai_chat_completion_response.json", ["usage", "completion_tokens_details", "audio_tokens"], 47,
+     "audio and image tokens exceed output tokens"),
+])
+def test_a_part_larger_than_its_total_is_a_reject(spend, tmp_path, name, keys, value, reason):
+    path = tmp_path / name
+    path.write_text(mutated(FORMATS / name, keys, value))
+    spend.ok("ingest", path, "--default-time", "2026-01-15")
+    assert rejects(spend) == [(1, reason)]

@@ -75,10 +75,17 @@ checked AS (
         WHEN ts < TIMESTAMPTZ '2000-01-01 00:00:00+00' OR ts >= TIMESTAMPTZ '2100-01-01 00:00:00+00'
             THEN 'timestamp out of range'
         WHEN greatest(requests, input_tokens, output_tokens) > 1000000000000 THEN 'token count out of range'
-        WHEN least(requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens) < 0
+        WHEN least(requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
+                   cache_write_1h_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens,
+                   image_output_tokens, web_search_requests) < 0
             THEN 'negative token count'
         WHEN cached_input_tokens + cache_write_tokens > input_tokens THEN 'cached tokens exceed input tokens'
+        WHEN cache_write_1h_tokens > cache_write_tokens THEN '1-hour cache writes exceed cache writes'
+        -- the audio and image parts of input lie outside its cached and cache-write parts
+        WHEN audio_input_tokens + image_input_tokens > input_tokens - cached_input_tokens - cache_write_tokens
+            THEN 'audio and image tokens exceed uncached input tokens'
         WHEN reasoning_tokens > output_tokens THEN 'reasoning tokens exceed output tokens'
+        WHEN audio_output_tokens + image_output_tokens > output_tokens THEN 'audio and image tokens exceed output tokens'
         -- a blank id is replaced by the record's hash, which needs the raw text: a row parsed
         -- without it (the fast path) is handed back to be read from its raw line
         WHEN raw IS NULL AND trim(request_id, E' \t\r\n') = '' THEN 'blank request id'
@@ -112,7 +119,8 @@ SELECT
     spend_first(found, $user_id_slots) AS user_id,
     spend_first(found, $project_slots) AS project,
     requests, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens,
-    attributes
+    cache_write_1h_tokens, audio_input_tokens, audio_output_tokens, image_input_tokens, image_output_tokens,
+    web_search_requests, service_tier, attributes
 FROM attributed;
 
 -- name: count_staged
@@ -217,6 +225,10 @@ UPDATE usage SET
     project = s.project, attributes = s.attributes, requests = s.requests, input_tokens = s.input_tokens,
     cached_input_tokens = s.cached_input_tokens, cache_write_tokens = s.cache_write_tokens,
     output_tokens = s.output_tokens, reasoning_tokens = s.reasoning_tokens,
+    cache_write_1h_tokens = s.cache_write_1h_tokens, audio_input_tokens = s.audio_input_tokens,
+    audio_output_tokens = s.audio_output_tokens, image_input_tokens = s.image_input_tokens,
+    image_output_tokens = s.image_output_tokens, web_search_requests = s.web_search_requests,
+    service_tier = s.service_tier,
     provider = CASE WHEN $provider_override IS NULL THEN usage.provider ELSE s.provider END,
     mode = CASE WHEN $mode IS NULL THEN usage.mode ELSE s.mode END
 FROM (
@@ -227,11 +239,15 @@ FROM (
 WHERE usage.request_id = s.request_id
   AND (usage.tenant, usage.feature, usage.environment, usage.user_id, usage.project,
        CAST(usage.attributes AS VARCHAR), usage.requests, usage.input_tokens, usage.cached_input_tokens,
-       usage.cache_write_tokens, usage.output_tokens, usage.reasoning_tokens,
+       usage.cache_write_tokens, usage.output_tokens, usage.reasoning_tokens, usage.cache_write_1h_tokens,
+       usage.audio_input_tokens, usage.audio_output_tokens, usage.image_input_tokens, usage.image_output_tokens,
+       usage.web_search_requests, usage.service_tier,
        CASE WHEN $provider_override IS NULL THEN NULL ELSE usage.provider END,
        CASE WHEN $mode IS NULL THEN NULL ELSE usage.mode END)
       IS DISTINCT FROM
       (s.tenant, s.feature, s.environment, s.user_id, s.project, CAST(s.attributes AS VARCHAR), s.requests,
        s.input_tokens, s.cached_input_tokens, s.cache_write_tokens, s.output_tokens, s.reasoning_tokens,
+       s.cache_write_1h_tokens, s.audio_input_tokens, s.audio_output_tokens, s.image_input_tokens,
+       s.image_output_tokens, s.web_search_requests, s.service_tier,
        CASE WHEN $provider_override IS NULL THEN NULL ELSE s.provider END,
        CASE WHEN $mode IS NULL THEN NULL ELSE s.mode END);
