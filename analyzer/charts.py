@@ -70,7 +70,7 @@ def spend_over_time(points: Iterable[tuple[str, Decimal | None]], currency: str,
     x = ({"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": None,
           "axis": {"format": "%d %b", "labelAngle": 0, "tickCount": 12}}
          if temporal else {"field": "day", "type": "ordinal", "title": None, "axis": {"labelAngle": 0}})
-    spec = _base(title, 200, data={"values": values}, mark={"type": "bar", "color": PALETTE[0]},
+    spec = _base(title, 150, data={"values": values}, mark={"type": "bar", "color": PALETTE[0]},
                  encoding={"x": x, "y": {"field": "cost", "type": "quantitative", "title": currency,
                                          "axis": {"format": ",.2f"}}})
     return Chart("spend-over-time", title, spec)
@@ -87,10 +87,11 @@ def top_groups(rows: list[dict], label: str, currency: str, title: str, limit: i
         others = sum((r["cost"] for r in rest), Decimal(0))
         values.append({"name": f"{OTHERS[:-1]}: {len(rest)} more)", "cost": _number(others),
                        "share": _share_text(others, total)})
-    height = max(40, 22 * len(values))
+    height = max(40, 19 * len(values))
     spec = _base(title, height, data={"values": values}, encoding={
         "y": {"field": "name", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 230}},
-        "x": {"field": "cost", "type": "quantitative", "title": currency, "axis": {"format": ",.2f"}},
+        "x": {"field": "cost", "type": "quantitative", "title": currency,
+              "axis": {"format": ",.2f", "tickCount": 5, "labelOverlap": True, "labelFlush": True}},
     }, layer=[
         {"mark": {"type": "bar", "color": PALETTE[0], "height": 14}},
         {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11, "color": "#3b4957"},
@@ -138,7 +139,8 @@ def parts_bars(parts: list[tuple[str, Decimal]], currency: str, title: str = "Co
     values = [{"name": name, "cost": _number(amount), "share": _share_text(amount, total)} for name, amount in parts]
     spec = _base(title, max(40, 22 * len(values)), data={"values": values}, encoding={
         "y": {"field": "name", "type": "nominal", "sort": None, "title": None, "axis": {"labelLimit": 260}},
-        "x": {"field": "cost", "type": "quantitative", "title": currency, "axis": {"format": ",.2f"}},
+        "x": {"field": "cost", "type": "quantitative", "title": currency,
+              "axis": {"format": ",.2f", "tickCount": 5, "labelOverlap": True, "labelFlush": True}},
     }, layer=[
         {"mark": {"type": "bar", "color": PALETTE[2], "height": 14}},
         {"mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 11, "color": "#3b4957"},

@@ -33,7 +33,7 @@ PART_LABELS = {
 }
 ALWAYS_SHOWN = ("input_cost", "cached_input_cost", "cache_write_cost", "output_cost")
 TOP_DIMENSIONS = ("tenant", "feature", "model")
-MOVERS_PER_DIMENSION = 5
+MOVERS_PER_DIMENSION = 3
 
 
 @dataclass(frozen=True)
