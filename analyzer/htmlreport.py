@@ -57,6 +57,7 @@ def html_context(con: duckdb.DuckDBPyConnection, report, *, statement: str | Non
         "overview": overview,
         "charts": [RenderedChart(c.key, c.title, c.svg()) for c in overview.charts],
         "top_totals": top_totals,
+        "projection": getattr(report, "projection", None),
         "budgets": lines,
         "budget_note": note,
         "anomalies": anomalies.find_anomalies(con, report.filter.since, report.filter.until, report.filter.tenant, rule),

@@ -66,7 +66,7 @@ def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
 
     fmt = request.fmt
     report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"),
-                          projection=fmt in ("table", "json"), as_of=request.as_of)
+                          projection=fmt in ("table", "json", "html"), as_of=request.as_of)
     if fmt == "html":
         from analyzer.htmlreport import html_context, render_html
 

@@ -65,7 +65,7 @@ def write_statements(con: duckdb.DuckDBPyConnection, folder: Path, by: list[str]
     written = []
     for tenant, slug in safe_names(tenants).items():
         own = replace(flt, tenant=tenant)
-        report = build_report(con, by, period, own, breakdowns=True)
+        report = build_report(con, by, period, own, breakdowns=True, projection=True, as_of=as_of)
         html = render_html(html_context(con, report, statement=tenant, budget_table=budget_table, as_of=as_of))
         statement = Statement(tenant, folder / f"{prefix}{slug}.html", folder / f"{prefix}{slug}.csv")
         _write(statement.html, html)

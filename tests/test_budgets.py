@@ -74,11 +74,16 @@ def test_budgets_in_the_report_and_the_statement(store, tmp_path):
     section = html[html.index('id="budgets"'):html.index('id="anomalies"')]
     assert "acme" in section and "globex" in section and "chat" in section
     assert "$30.00" in section and "projected over" in section
+    projection = html[html.index('id="projection"'):html.index('id="budgets"')]
+    assert "acme" in projection and "$10.00" in projection and "$30.00" in projection  # month to date, projected
+    assert "globex" in projection and "$15.00" in projection and "$45.00" in projection  # and the total
     out = tmp_path / "st"
     store.ok("report", "--per-tenant", "--month", "2026-09", "--as-of", "2026-09-11", "-o", out, config=cfg)
     acme = (out / "2026-09_acme.html").read_text(encoding="utf-8")
     section = acme[acme.index('id="budgets"'):acme.index('id="anomalies"')]
     assert "$25.00" in section and "$30.00" in section
+    projection = acme[acme.index('id="projection"'):acme.index('id="budgets"')]
+    assert "$10.00" in projection and "$30.00" in projection and "$15.00" not in projection
     assert "globex" not in acme and "$9.00" not in acme and "$40.00" not in acme  # no one else's budget
 
 
