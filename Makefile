@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= usage.duckdb
 REPORTS ?= reports
 
-.PHONY: demo install browser lint test bench regen clean
+.PHONY: demo install browser lint test bench regen fuzz clean
 
 demo: install
 	$(BIN)/llm-spend --db $(DB) rates load sample_logs/rates.csv
@@ -36,6 +36,10 @@ lint: install
 
 test: install browser lint
 	$(BIN)/python -m pytest -q
+
+# The ingest fuzz (tests/test_fuzz.py) with many more cases than the suite runs, random seeds.
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 # Generated files: each script rewrites its files and prints what changed (each file says, in
 # its header or a README next to it, which script made it). In order: later ones read what

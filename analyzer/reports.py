@@ -73,8 +73,12 @@ def make_filter(month: str | None = None, since: date | None = None, until: date
             first = datetime.strptime(month, "%Y-%m").date()
         except ValueError:
             raise UsageError(f"--month {month!r} is not YYYY-MM") from None
+        _in_range(f"--month {month}", first)
         following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return ReportFilter(_midnight(first), _midnight(following), tenant)
+    for flag, day in (("--since", since), ("--until", until)):
+        if day is not None:
+            _in_range(f"{flag} {day:%Y-%m-%d}", day)
     if since and until and until < since:
         raise UsageError("--until is before --since")
     return ReportFilter(
@@ -82,6 +86,12 @@ def make_filter(month: str | None = None, since: date | None = None, until: date
         _midnight(until + timedelta(days=1)) if until else None,
         tenant,
     )
+
+
+def _in_range(what: str, day: date) -> None:
+    """Stored times are from 2000 to 2099 (the ingest rejects others): a period outside is a typo."""
+    if not date(2000, 1, 1) <= day <= date(2099, 12, 31):
+        raise UsageError(f"{what} is out of range: usage times are from 2000-01-01 to 2099-12-31")
 
 
 def parse_by(text: str) -> list[str]:

@@ -262,8 +262,14 @@ class _ExactLines:
         self.max_line, self.numbers, self.texts, self.number = max_line, [], [], 0
         self.parts: list[bytes] = []
         self.length = 0  # bytes of the line being assembled, kept or not
+        self.pending_cr = False  # the last chunk ended with a CR: an LF starting this one is its pair
 
     def feed(self, chunk: bytes) -> None:
+        if self.pending_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]
+        self.pending_cr = chunk.endswith(b"\r")
+        if b"\r" in chunk:  # CR LF, and a lone CR, end a line as LF does
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         pieces = chunk.split(b"\n")
         for piece in pieces[:-1]:
             self._extend(piece)
@@ -283,16 +289,13 @@ class _ExactLines:
         line = b"".join(self.parts)
         length = self.length
         self.parts, self.length = [], 0
-        if line.endswith(b"\r"):
-            line, length = line[:-1], length - 1
         if self.max_line is not None and length > self.max_line:
             self._add(LONG_MARK + line[:LONG_PREFIX].decode("utf-8", errors="replace"))
             return
-        for part in line.split(b"\r") if b"\r" in line else (line,):  # a lone CR ends a line too
-            try:
-                self._add(part.decode("utf-8"))
-            except UnicodeDecodeError:
-                self._add(UNREADABLE_MARK + part.decode("utf-8", errors="replace"))
+        try:
+            self._add(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            self._add(UNREADABLE_MARK + line.decode("utf-8", errors="replace"))
 
     def _add(self, text: str) -> None:
         self.number += 1
