@@ -78,7 +78,8 @@ def mutated(draw) -> bytes:
         elif kind == "crlf":
             data = bytearray(bytes(data).replace(b"\n", draw(st.sampled_from([b"\r\n", b"\r"]))))
         else:
-            data = bytearray(bytes(data).decode("utf-8", "replace").encode(draw(st.sampled_from(["utf-16", "utf-32", "utf-8-sig"]))))
+            encoding = draw(st.sampled_from(["utf-16", "utf-32", "utf-8-sig"]))
+            data = bytearray(bytes(data).decode("utf-8", "replace").encode(encoding))
     return bytes(data)
 
 
