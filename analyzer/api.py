@@ -69,6 +69,10 @@ def _where(where):
     return Where.parse(where) if isinstance(where, str) or where is None else Where.of(where)
 
 
+def _decimal(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
 class Store:
     """One llm-spend store; each method returns a `Result` (`.rows`, `.total`, `.pl()`, `.arrow()`)."""
 
@@ -144,6 +148,51 @@ class Store:
         with self.connection() as con:
             return estimate_from_usage(con, by=_by(by), flt=flt, where=_where(where), requests=requests,
                                        growth=None if growth is None else Decimal(str(growth)))
+
+    def whatif(self, *, as_model: str | None = None, mode: str | None = None, provider: str | None = None,
+               rates: str | os.PathLike | None = None, by: str | Sequence[str] | None = None, month: str | None = None,
+               since: date | str | None = None, until: date | str | None = None,
+               where: str | dict | None = None) -> Result:
+        """`llm-spend whatif`: the usage re-priced as `as_model` / in `mode` / with the card `rates`
+        (a CSV path, not loaded), per group, with today's cost and the difference."""
+        from analyzer.whatif import whatif
+
+        flt = _filter(month, since, until)
+        with self.connection() as con:
+            return whatif(con, by=_by(by), flt=flt, where=_where(where), as_model=as_model, mode=mode,
+                          provider=provider, rates=Path(rates) if rates else None)
+
+    def compare(self, **flags) -> Result:
+        """`llm-spend compare`: one workload's monthly cost in every mode. Keyword arguments are the
+        command's flags (input_tokens, output_tokens, cached_tokens, requests, input_price,
+        output_price, cached_price, model, from_usage, month, by, batch_discount, capacity_name,
+        dedicated=(cost, capacity_tokens), gpu=(gpus, gpu_hours, gpu_hour_rate[, capacity_tokens])).
+        Rows: one per workload group and mode; `.meta["comparisons"]` is the command's JSON."""
+        from analyzer import compare as capacity_compare
+        from analyzer.compare_output import MODE_COLUMNS
+
+        dedicated_cost, dedicated_tokens = flags.pop("dedicated", None) or (None, None)
+        gpus, gpu_hours, gpu_rate, gpu_tokens = (*(flags.pop("gpu", None) or ()), None, None, None, None)[:4]
+        exact = {k: _decimal(v) for k, v in flags.items()
+                 if k in ("input_price", "output_price", "cached_price", "batch_discount")}
+        given = exact.get("batch_discount")
+        request = capacity_compare.CompareRequest(
+            **flags | exact | {"batch_discount": self.config.batch_discount if given is None else given,
+                               "discount_given": given is not None},
+            dedicated=capacity_compare.dedicated_offer(_decimal(dedicated_cost), dedicated_tokens),
+            gpu=capacity_compare.gpu_offer(gpus, _decimal(gpu_hours), _decimal(gpu_rate), gpu_tokens))
+        request.check()
+        if request.needs_store:
+            with self.connection() as con:
+                comparisons = capacity_compare.run(request, con)
+        else:
+            comparisons = capacity_compare.run(request, None)
+        keys = list(dict.fromkeys(k for c in comparisons for k in c.workload.group))
+        rows = [{k: c.workload.group.get(k) for k in keys} | {"month": c.workload.month, **m.as_dict()}
+                for c in comparisons for m in c.modes]
+        return Result("compare", [*keys, "month", *MODE_COLUMNS], rows, None,
+                      {"by": keys, "comparisons": [c.as_dict() for c in comparisons]},
+                      frozenset({"monthly_cost", "effective_per_mtok", "utilisation"}))
 
     def projection(self, *, by: str | Sequence[str] | None = None, as_of: date | str | None = None,
                    where: str | dict | None = None, tenant: str | None = None) -> Result:

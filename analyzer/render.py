@@ -47,7 +47,9 @@ def money(value: Decimal | None, currency: str = "USD") -> str:
     value = Decimal(value)
     places = Decimal("0.01") if abs(value) >= 1 or value == 0 else Decimal("0.0001")
     text = f"{value.quantize(places):,}"
-    return ("$" + text) if currency == "USD" else f"{text} {currency}"
+    if currency == "USD":  # -$0.0036, not $-0.0036
+        return "-$" + text[1:] if text.startswith("-") else "$" + text
+    return f"{text} {currency}"
 
 
 # A missing dimension value (NULL: no tenant, feature...) in tables and HTML; CSV and JSON keep it

@@ -104,3 +104,16 @@ def test_api_errors_are_the_cli_errors(store):
         store.projection(as_of="11/09/2026")
     with pytest.raises(UsageError, match="not a dimension"):
         store.estimate_from_usage(where={"colour": "red"}, requests=1)
+
+
+def test_compare_is_the_cli_compare(store, spend):
+    data = cli_json(spend, "compare", "--input-tokens", "3000", "--output-tokens", "1000", "--requests", "2000000",
+                    "--input-price", "0.90", "--output-price", "3.30", "--dedicated-cost", "5000",
+                    "--dedicated-capacity-tokens", "10000000000")
+    result = store.compare(input_tokens=3000, output_tokens=1000, requests=2_000_000, input_price="0.90",
+                           output_price="3.30", dedicated=("5000", 10_000_000_000))
+    assert as_json(result.meta["comparisons"][0]) == data
+    modes = {row["mode"]: row for row in result.rows}
+    assert modes["serverless"]["monthly_cost"] == Decimal("12000") and modes["batch"]["monthly_cost"] == Decimal("6000")
+    assert modes["dedicated"]["monthly_cost"] == Decimal("5000")
+    assert result.arrow().schema.field("monthly_cost").type == MONEY
