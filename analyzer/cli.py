@@ -89,6 +89,7 @@ COMMANDS = {
     "report": "analyzer.commands.report:report",
     "sql": "analyzer.commands.sql:sql",
     "estimate": "analyzer.commands.estimate:estimate",
+    "whatif": "analyzer.commands.whatif:whatif",
     "status": "analyzer.commands.status:status",
     "check-budgets": "analyzer.commands.budgets:check_budgets",
     "formats": "analyzer.commands.formats:formats",

@@ -117,3 +117,8 @@ def test_compare_is_the_cli_compare(store, spend):
     assert modes["serverless"]["monthly_cost"] == Decimal("12000") and modes["batch"]["monthly_cost"] == Decimal("6000")
     assert modes["dedicated"]["monthly_cost"] == Decimal("5000")
     assert result.arrow().schema.field("monthly_cost").type == MONEY
+    measured = cli_json(spend, "compare", "--from-usage", "--month", "2026-09", "--by", "model",
+                        "--input-price", "1", "--output-price", "2")
+    api = store.compare(from_usage=True, month="2026-09", by="model", input_price=1, output_price=2)
+    assert as_json(api.meta["comparisons"]) == measured
+    assert {row["model"] for row in api.rows} == {"m", "mystery"}
