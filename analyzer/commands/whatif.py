@@ -6,8 +6,9 @@ from datetime import datetime
 
 import click
 
-from analyzer.cli import Context, output_options, write_output
+from analyzer.cli import Context, output_options
 from analyzer.commands.planning import day, measured_options
+from analyzer.outputs import write_text
 from analyzer.results import render_result
 
 
@@ -37,4 +38,4 @@ def whatif(obj: Context, as_model: str | None, mode: str | None, provider: str |
     result = Store(obj.db, obj.config).whatif(
         as_model=as_model, mode=mode, provider=provider, rates=rates, by=by_text, month=month,
         since=day(since), until=day(until), where=where)
-    write_output(render_result(result, fmt), output)
+    write_text(render_result(result, fmt), output)
