@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from analyzer.cli import Context, output_options
+from analyzer.cli import Context, output_options, wait_option
 from analyzer.commands.planning import day, measured_options
 from analyzer.outputs import write_text
 from analyzer.results import render_result
@@ -20,10 +20,11 @@ from analyzer.results import render_result
               help="Price the what-if with this rate card instead of the store's (not loaded).")
 @measured_options
 @output_options(("table", "csv", "json"))
+@wait_option
 @click.pass_obj
 def whatif(obj: Context, as_model: str | None, mode: str | None, provider: str | None, rates: str | None,
            by_text: str | None, month: str | None, since: datetime | None, until: datetime | None,
-           where: str | None, fmt: str, output: str | None) -> None:
+           where: str | None, fmt: str, output: str | None, wait: float) -> None:
     """What the measured usage would cost on another model (or mode, or rate card), each request
     keeping its own token counts, next to its cost today.
 
@@ -35,7 +36,7 @@ def whatif(obj: Context, as_model: str | None, mode: str | None, provider: str |
     """
     from analyzer.api import Store
 
-    result = Store(obj.db, obj.config).whatif(
+    result = Store(obj.db, obj.config, wait=wait).whatif(
         as_model=as_model, mode=mode, provider=provider, rates=rates, by=by_text, month=month,
         since=day(since), until=day(until), where=where)
     write_text(render_result(result, fmt), output)
