@@ -41,9 +41,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, Mapping
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, create_model, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from analyzer.errors import BadInput
+from analyzer.modes import MODES, is_pattern, specificity
 from analyzer.money import discount_problem
 
 ATTRIBUTES = ("tenant", "feature", "environment", "user_id", "project")
@@ -284,6 +295,58 @@ class EmailSection(BaseModel):
     security: Literal["starttls", "tls", "none"] = "starttls"
     user: str | None = None
     sender: str | None = Field(default=None, alias="from")
+
+
+def _model_patterns(value: Any) -> tuple[str, ...]:
+    value = _one_or_many(value)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"must be an array of model names or glob patterns (or one string), not {_kind(value)}")
+    seen: set[str] = set()
+    for name in value:
+        if not name.strip():
+            raise ValueError("an empty model name or pattern")
+        if name != name.strip():
+            raise ValueError(f"{name!r} has spaces around it")
+        if name.count("[") != name.count("]") or re.search(r"\[[^\]]*\[|\[\]", name):
+            raise ValueError(f"{name!r} is not a glob pattern (a [ without its ], or an empty [])")
+        if name in seen:
+            raise ValueError(f"{name!r} is listed twice")
+        seen.add(name)
+    return tuple(value)
+
+
+ModelPatterns = Annotated[tuple[str, ...], BeforeValidator(_model_patterns)]
+
+
+@section("modes")
+class ModesSection(BaseModel):
+    """[modes]: the deployment mode of every request to these models, set at ingest (one key per
+    mode, each a list of exact model names or glob patterns; `ingest --mode` wins over it).
+    The most specific entry decides (the rate card's rule): an exact name before a pattern, a
+    longer pattern before a shorter one, then the pattern text."""
+
+    model_config = STRICT
+    serverless: ModelPatterns = ()
+    batch: ModelPatterns = ()
+    dedicated: ModelPatterns = ()
+    gpu_cluster: ModelPatterns = ()
+
+    @model_validator(mode="after")
+    def _once(self) -> "ModesSection":
+        where: dict[str, str] = {}
+        for mode in MODES:
+            for name in getattr(self, mode):
+                if name in where:
+                    raise ValueError(f"{name!r} is under both {where[name]} and {mode}")
+                where[name] = mode
+        return self
+
+    def ordered(self) -> list[dict[str, Any]]:
+        """Every entry, most specific first: what stage_usage's $mode_map takes."""
+        entries = [{"pattern": name, "is_pattern": is_pattern(name), "mode": mode}
+                   for mode in MODES for name in getattr(self, mode)]
+        return sorted(entries, key=lambda e: specificity(e["pattern"]))
+
 
 
 # --- reading ---------------------------------------------------------------------------------

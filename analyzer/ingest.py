@@ -169,6 +169,12 @@ def attribution_params(config: Config, reader: Reader | None = None) -> dict:
     return params
 
 
+def mode_map(config: Config) -> list[dict]:
+    """$mode_map of stage_usage: the config's [modes] entries, most specific first (empty: none)."""
+    modes = config.sections.get("modes")
+    return modes.ordered() if modes is not None else []
+
+
 def parse_default_time(text: str | None) -> datetime | None:
     """`--default-time`: an ISO 8601 date or time; without a zone it is UTC."""
     if text is None:
@@ -193,7 +199,8 @@ class Ingest:
         self.con = con
         self.config = config
         self.forced = None if fmt == "auto" else reader_named(fmt)
-        self.mode = mode
+        self.mode = mode  # --mode: every row's mode, over the config's [modes]
+        self.mode_map = mode_map(config)
         self.progress = progress
         self.attribution = attribution_params(config)
         self.default_time = parse_default_time(default_time)  # for records without any time
@@ -288,7 +295,8 @@ class Ingest:
             self._stage(path, reader, sample, scan, lambda fast: run_composed(
                 con, "stage_billed_costs", params, reader=reader.query_for(sample)))
             return self._read_billed_costs(reader, key, run_id)
-        params = dict(attribution_params(self.config, reader), **own, mode=self.mode, mark=UNREADABLE_MARK,
+        params = dict(attribution_params(self.config, reader), **own, mode=self.mode, mode_map=self.mode_map,
+                      mark=UNREADABLE_MARK,
                       long_mark=LONG_MARK, default_time=self.default_time, source_path=key, format=reader.name,
                       provider_override=self.provider)
 
@@ -320,7 +328,7 @@ class Ingest:
             con.execute(query("insert_conflicts"), {"source_file": key, "run_id": run_id, **flags})
         if self.reread:
             result.rows_replaced = con.execute(query("replace_stored_rows"), {
-                "provider_override": self.provider, "mode": self.mode}).fetchall()[0][0]
+                "provider_override": self.provider, "mode": self.mode, "mode_map": self.mode_map}).fetchall()[0][0]
         result.rows_new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
         con.execute(query("insert_new_ids"))
 

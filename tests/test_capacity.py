@@ -131,3 +131,31 @@ def test_bad_header_and_missing_file(spend, tmp_path):
     assert result.stderr.startswith(f"error: capacity file {bad} line 1: header must start with name,kind,models,month,")
     missing = spend("capacity", "load", tmp_path / "nope.csv")
     assert missing.exit_code == 2 and missing.stderr.count("\n") == 1 and "nope.csv" in missing.stderr
+
+
+# --- which usage is capacity usage: [modes] at ingest -------------------------------------------
+
+def test_modes_config_sets_the_stored_mode_at_ingest_and_the_flag_wins(spend, tmp_path):
+    config = tmp_path / "spend.toml"
+    config.write_text('[modes]\ndedicated = ["llama-3-70b", "llama-*"]\ngpu_cluster = ["llama-3-*"]\n')
+    logs = write_jsonl(tmp_path / "a.jsonl", [
+        tenant_record("r1", "a", model="llama-3-70b"),   # exact name beats both patterns
+        tenant_record("r2", "a", model="llama-3-8b"),    # the longer pattern beats llama-*
+        tenant_record("r3", "a", model="llama-2"),       # only llama-* matches
+        tenant_record("r4", "a", model="gpt-4o"),        # not listed: the reader's mode
+    ])
+    spend.ok("ingest", logs, config=config)
+    stored = {r["request_id"]: r["mode"] for r in spend.sql("SELECT request_id, mode FROM usage")}
+    assert stored == {"r1": "dedicated", "r2": "gpu_cluster", "r3": "dedicated", "r4": "serverless"}
+
+    # --reread with the config applies it to rows stored before it existed; --mode wins over it
+    other = tmp_path / "b.jsonl"
+    write_jsonl(other, [tenant_record("s1", "a", model="llama-3-70b"), tenant_record("s2", "a", model="gpt-4o")])
+    spend.ok("ingest", other)
+    assert {r["mode"] for r in spend.sql("SELECT mode FROM usage WHERE request_id LIKE 's%'")} == {"serverless"}
+    spend.ok("ingest", "--reread", other, config=config)
+    stored = {r["request_id"]: r["mode"] for r in spend.sql("SELECT request_id, mode FROM usage WHERE request_id LIKE 's%'")}
+    assert stored == {"s1": "dedicated", "s2": "serverless"}
+    spend.ok("ingest", "--reread", "--mode", "batch", other, config=config)
+    stored = {r["request_id"]: r["mode"] for r in spend.sql("SELECT request_id, mode FROM usage WHERE request_id LIKE 's%'")}
+    assert stored == {"s1": "batch", "s2": "batch"}

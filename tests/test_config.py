@@ -197,3 +197,28 @@ def test_a_valid_file_keeps_the_config_attributes(tmp_path):
     assert loaded.columns["ts"] == ('$."when"',) and loaded.columns["model"] == ("model", "model_name")
     assert (loaded.batch_discount, loaded.memory_limit) == (Decimal("0.4"), "1GB")
     assert loaded.sections["pricing"].batch_discount == Decimal("0.4") and loaded.sections["tenant_map"].ids == ("$.key",)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[modes]\ndedicate = ["llama-*"]\n', "modes.dedicate: unknown key (did you mean 'dedicated'?); "
+                                         "known: serverless, batch, dedicated, gpu_cluster"),
+    ('[modes]\ndedicated = 5\n', "modes.dedicated: must be an array of model names or glob patterns (or one string), "
+                                 "not an integer (5)"),
+    ('[modes]\ndedicated = [""]\n', "modes.dedicated: an empty model name or pattern"),
+    ('[modes]\ndedicated = [" llama"]\n', "modes.dedicated: ' llama' has spaces around it"),
+    ('[modes]\ndedicated = ["llama-[78b"]\n', "modes.dedicated: 'llama-[78b' is not a glob pattern (a [ without its ], "
+                                              "or an empty [])"),
+    ('[modes]\ngpu_cluster = ["q", "q"]\n', "modes.gpu_cluster: 'q' is listed twice"),
+    ('[modes]\ndedicated = ["llama-*"]\ngpu_cluster = ["llama-*"]\n',
+     "modes: 'llama-*' is under both dedicated and gpu_cluster"),
+])
+def test_modes_section_is_checked(spend, tmp_path, logs, text, message):
+    assert refused(spend, tmp_path, text, logs) == message
+
+
+def test_modes_entries_most_specific_first(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[modes]\ndedicated = ["llama-*", "llama-3-70b"]\ngpu_cluster = "llama-3-*"\nbatch = ["l?ama-3-*"]\n')
+    ordered = load_config(config).sections["modes"].ordered()
+    assert [(e["pattern"], e["mode"]) for e in ordered] == [
+        ("llama-3-70b", "dedicated"), ("l?ama-3-*", "batch"), ("llama-3-*", "gpu_cluster"), ("llama-*", "dedicated")]

@@ -56,6 +56,7 @@ WHERE raw <> '' AND (ascii(raw) NOT IN (9, 32) OR trim(raw, E' \t') <> '');  -- 
 -- Provider: the reader's, except an OpenAI-shaped record whose id is an OpenRouter generation id
 -- (`gen-<unix time>-<key>`: OpenRouter bills it, whatever upstream served it) is `openrouter`;
 -- $provider_override (`ingest --provider NAME`) replaces either.
+-- Mode: $mode (`ingest --mode`), else the config's [modes] for the model ($mode_map), else the reader's.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH reader_rows AS (
     -- @reader
@@ -108,7 +109,7 @@ SELECT
              WHEN regexp_full_match(request_id, '[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?')
              THEN $format || '#' || request_id ELSE request_id END
          ELSE request_id END AS request_id,
-    ts, model, coalesce($mode, mode) AS mode,
+    ts, model, coalesce($mode, spend_configured_mode(model, $mode_map), mode) AS mode,
     coalesce($provider_override, CASE WHEN starts_with(request_id, 'gen-') AND provider = 'openai' THEN CASE
         WHEN regexp_full_match(request_id, 'gen-[0-9]{8,}-[A-Za-z0-9]+') THEN 'openrouter' ELSE provider END
         ELSE provider END) AS provider,
@@ -230,7 +231,7 @@ UPDATE usage SET
     image_output_tokens = s.image_output_tokens, web_search_requests = s.web_search_requests,
     service_tier = s.service_tier,
     provider = CASE WHEN $provider_override IS NULL THEN usage.provider ELSE s.provider END,
-    mode = CASE WHEN $mode IS NULL THEN usage.mode ELSE s.mode END
+    mode = CASE WHEN $mode IS NULL AND spend_configured_mode(s.model, $mode_map) IS NULL THEN usage.mode ELSE s.mode END
 FROM (
     SELECT s.* FROM staged s JOIN staged_known k ON k.source_line = s.source_line
     WHERE k.kept = 'stored'
@@ -243,11 +244,11 @@ WHERE usage.request_id = s.request_id
        usage.audio_input_tokens, usage.audio_output_tokens, usage.image_input_tokens, usage.image_output_tokens,
        usage.web_search_requests, usage.service_tier,
        CASE WHEN $provider_override IS NULL THEN NULL ELSE usage.provider END,
-       CASE WHEN $mode IS NULL THEN NULL ELSE usage.mode END)
+       CASE WHEN $mode IS NULL AND spend_configured_mode(s.model, $mode_map) IS NULL THEN NULL ELSE usage.mode END)
       IS DISTINCT FROM
       (s.tenant, s.feature, s.environment, s.user_id, s.project, CAST(s.attributes AS VARCHAR), s.requests,
        s.input_tokens, s.cached_input_tokens, s.cache_write_tokens, s.output_tokens, s.reasoning_tokens,
        s.cache_write_1h_tokens, s.audio_input_tokens, s.audio_output_tokens, s.image_input_tokens,
        s.image_output_tokens, s.web_search_requests, s.service_tier,
        CASE WHEN $provider_override IS NULL THEN NULL ELSE s.provider END,
-       CASE WHEN $mode IS NULL THEN NULL ELSE s.mode END);
+       CASE WHEN $mode IS NULL AND spend_configured_mode(s.model, $mode_map) IS NULL THEN NULL ELSE s.mode END);

@@ -12,6 +12,9 @@
 -- spend_first: the first non-empty of found[i[1]] .. found[i[8]] (attribution slots; 0 = none),
 -- plain vector operations where a lambda over the list would cost a second per million rows.
 -- spend_lookup: the first non-empty m[found[i[k]]] (the tenant map, by the ids in the slots).
+-- spend_configured_mode: the mode config [modes] gives a model (NULL: none), from $mode_map, its
+-- entries most specific first (ModesSection.ordered: exact name, then longer pattern, then text);
+-- nothing is matched when the config has no [modes].
 CREATE OR REPLACE TEMP MACRO spend_epoch(n) AS CASE
     WHEN n IS NULL OR isnan(n) OR n = 0 THEN NULL
     WHEN n < 0 OR n >= 1e19 OR isinf(n) THEN TIMESTAMPTZ '1969-12-31 23:59:59+00'
@@ -35,6 +38,11 @@ END;
 CREATE OR REPLACE TEMP MACRO spend_first(found, i) AS coalesce(
     nullif(found[i[1]], ''), nullif(found[i[2]], ''), nullif(found[i[3]], ''), nullif(found[i[4]], ''),
     nullif(found[i[5]], ''), nullif(found[i[6]], ''), nullif(found[i[7]], ''), nullif(found[i[8]], ''));
+CREATE OR REPLACE TEMP MACRO spend_configured_mode(model, mode_map) AS CASE
+    WHEN len(CAST(mode_map AS STRUCT(pattern VARCHAR, is_pattern BOOLEAN, mode VARCHAR)[])) > 0 THEN
+    list_filter(CAST(mode_map AS STRUCT(pattern VARCHAR, is_pattern BOOLEAN, mode VARCHAR)[]),
+                lambda e: e.pattern = model OR (e.is_pattern AND model GLOB e.pattern))[1].mode
+END;
 CREATE OR REPLACE TEMP MACRO spend_lookup(m, found, i) AS coalesce(
     nullif(m[found[i[1]]], ''), nullif(m[found[i[2]]], ''), nullif(m[found[i[3]]], ''), nullif(m[found[i[4]]], ''),
     nullif(m[found[i[5]]], ''), nullif(m[found[i[6]]], ''), nullif(m[found[i[7]]], ''), nullif(m[found[i[8]]], ''));
