@@ -17,7 +17,7 @@ import duckdb
 
 from analyzer.readers import Reader, Sample
 from analyzer.sqlfiles import query, run_composed, scalar
-from analyzer.staging import FileScan, is_gzip
+from analyzer.staging import FileScan, is_gzip, read_lines
 
 # Top-level keys kept as JSON for attribution; a configured path starting elsewhere disables the path.
 ROOTS = ("metadata", "request", "user", "team_id", "end_user", "project_id", "api_key_id")
@@ -59,10 +59,28 @@ def stage_usage_fast(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader,
     con.execute(query("fast_lines_needing_raw"), {"first_rowid": first_rowid})
     if scalar(con, "count_fast_raw_lines"):
         con.execute(query("drop_fast_rejects"))
-        con.execute(query("stage_records_for_raw_lines"))
+        stage_raw_lines(con, path, scan)
         con.execute(query("stage_objects"))
         run_composed(con, "stage_usage", params, reader=reader.query_for(sample))
         con.execute(query("merge_raw_rows"))
     else:
         con.execute(query("use_fast_rows"))
     return True
+
+
+def stage_raw_lines(con: duckdb.DuckDBPyConnection, path: Path, scan: FileScan) -> None:
+    """`staged_records` for the lines in fast_raw_lines. A plain file's lines are read at their
+    offsets (scan.line_index); a gzip file is scanned again by DuckDB's line reader."""
+    if scan.line_index is None:
+        con.execute(query("stage_records_for_raw_lines"))
+        return
+    import pyarrow as pa
+
+    numbers = [row[0] for row in con.execute(query("fast_raw_line_numbers")).fetchall()]
+    table = pa.table({"source_line": pa.array(numbers, pa.int64()),
+                      "raw": pa.array(read_lines(path, scan, numbers), pa.string())})
+    con.register("fast_raw_text", table)
+    try:
+        con.execute(query("stage_records_from_raw_text"))
+    finally:
+        con.unregister("fast_raw_text")

@@ -175,6 +175,14 @@ def mode_map(config: Config) -> list[dict]:
     return modes.ordered() if modes is not None else []
 
 
+def usage_params(config: Config, reader: Reader, mode: str | None = None, default_time: datetime | None = None,
+                 source_path: str = "", provider: str | None = None) -> dict:
+    """Every $parameter of stage_usage for one file read by `reader`."""
+    return dict(attribution_params(config, reader), **reader.query_params(config), mode=mode, mode_map=mode_map(config),
+                mark=UNREADABLE_MARK, long_mark=LONG_MARK, default_time=default_time, source_path=source_path, format=reader.name,
+                provider_override=provider)
+
+
 def parse_default_time(text: str | None) -> datetime | None:
     """`--default-time`: an ISO 8601 date or time; without a zone it is UTC."""
     if text is None:
@@ -295,10 +303,8 @@ class Ingest:
             self._stage(path, reader, sample, scan, lambda fast: run_composed(
                 con, "stage_billed_costs", params, reader=reader.query_for(sample)))
             return self._read_billed_costs(reader, key, run_id)
-        params = dict(attribution_params(self.config, reader), **own, mode=self.mode, mode_map=self.mode_map,
-                      mark=UNREADABLE_MARK,
-                      long_mark=LONG_MARK, default_time=self.default_time, source_path=key, format=reader.name,
-                      provider_override=self.provider)
+        params = usage_params(self.config, reader, mode=self.mode, default_time=self.default_time,
+                              source_path=key, provider=self.provider)
 
         def normalise(layout: str | None) -> None:
             if not (layout and fastpath.applies(reader, sample, layout, scan, params)

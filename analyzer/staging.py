@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import zlib
-from dataclasses import dataclass
+from array import array
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -42,6 +44,9 @@ LONG_PREFIX = 1024  # bytes of a long line kept in its reject
 # DuckDB's own line and JSON readers take lines up to this size; longer ones are staged in Python.
 READER_LINE = 8_000_000
 CHUNK = 1 << 20
+# Granule of the line index scan_file keeps for a plain (not gzip) file: the LF count before each
+# 64 KB of the file, so a line's bytes are found by reading one granule, not by rescanning the file.
+INDEX_STEP = 1 << 16
 
 
 def is_gzip(path: Path) -> bool:
@@ -59,6 +64,8 @@ class FileScan:
     digest: str
     simple_lines: bool
     lines: int | None = None  # lines in the (decompressed) text; None when not counted
+    # For a simple plain file: LFs before each INDEX_STEP bytes of it (read_lines uses it).
+    line_index: array | None = field(default=None, compare=False, repr=False)
 
 
 def scan_file(path: Path) -> FileScan:
@@ -67,8 +74,8 @@ def scan_file(path: Path) -> FileScan:
     reads what it can)."""
     hasher = hashlib.sha256()
     state = _LineState()
-    counter = _LineCounter()
     gz = is_gzip(path)
+    counter = _LineCounter(index=not gz)
     inflater = zlib.decompressobj(wbits=31) if gz else None
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -94,19 +101,28 @@ def scan_file(path: Path) -> FileScan:
     if inflater is not None and not inflater.eof:
         state.simple = False  # cut short: the exact path records where it ends
     simple = state.done()
-    return FileScan("sha256:" + hasher.hexdigest(), simple, counter.lines if simple else None)
+    return FileScan("sha256:" + hasher.hexdigest(), simple, counter.lines if simple else None,
+                    counter.index if simple else None)
 
 
 class _LineCounter:
-    """Lines of a text: LF count, plus a last line without LF."""
+    """Lines of a text: LF count, plus a last line without LF. With `index`, also the LF count
+    before every INDEX_STEP bytes (chunks are multiples of INDEX_STEP until the last)."""
 
-    def __init__(self):
+    def __init__(self, index: bool = False):
         self.newlines, self.last = 0, b"\n"
+        self.index = array("q") if index else None
 
     def feed(self, chunk: bytes) -> None:
-        if chunk:
+        if not chunk:
+            return
+        if self.index is None:
             self.newlines += chunk.count(b"\n")
-            self.last = chunk[-1:]
+        else:
+            for start in range(0, len(chunk), INDEX_STEP):
+                self.index.append(self.newlines)
+                self.newlines += chunk.count(b"\n", start, start + INDEX_STEP)
+        self.last = chunk[-1:]
 
     @property
     def lines(self) -> int:
@@ -228,6 +244,36 @@ def unreadable_lines_met(con: duckdb.DuckDBPyConnection, layout: str) -> bool:
         return False
     exists = scalar(con, "staging_rejects_exist")
     return bool(exists) and bool(scalar(con, "count_unreadable_lines"))
+
+
+def read_lines(path: Path, scan: FileScan, numbers: list[int]) -> list[str]:
+    """The text of the given lines (1-based, ascending) of a simple plain file, as DuckDB's line
+    reader gives it (no line end; a line that is not UTF-8 marked as the exact path marks it),
+    found through scan.line_index: one granule read per line instead of a rescan of the file."""
+    index, texts = scan.line_index, []
+    with open(path, "rb") as handle:
+        for number in numbers:
+            handle.seek(_line_start(handle, index, number))
+            line = handle.readline().rstrip(b"\n").removesuffix(b"\r")
+            try:
+                texts.append(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append(UNREADABLE_MARK + line.decode("utf-8", errors="replace"))
+    return texts
+
+
+def _line_start(handle, index: array, number: int) -> int:
+    """Byte offset where line `number` starts: just after the file's (number - 1)th LF."""
+    wanted = number - 1
+    if wanted == 0:
+        return 0
+    granule = bisect_left(index, wanted) - 1  # the granule holding that LF
+    handle.seek(granule * INDEX_STEP)
+    data = handle.read(INDEX_STEP)
+    position = -1
+    for _ in range(wanted - index[granule]):
+        position = data.index(b"\n", position + 1)
+    return granule * INDEX_STEP + position + 1
 
 
 def stage_lines_exactly(con: duckdb.DuckDBPyConnection, path: Path, max_line: int | None = MAX_LINE) -> None:

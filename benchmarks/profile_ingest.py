@@ -201,17 +201,15 @@ def profile_variants(path: Path, store: Path, timer: Timer, rounds: int) -> dict
     from analyzer.config import Config
     from analyzer.files import read_sample
     from analyzer.readers import detect_reader
-    from analyzer.sqlfiles import compose
-    from analyzer.staging import LONG_MARK, UNREADABLE_MARK, stage_file
+    from analyzer.sqlfiles import _PARAMETER, compose
+    from analyzer.staging import stage_file
     from analyzer.store import open_store
 
     sample = read_sample(path)
     reader = detect_reader(sample, path)
-    config = Config()
-    extra = reader.params(config) if getattr(reader, "params", None) else {}
-    params = dict(ingest.attribution_params(config, reader), mode=None, default_mode=reader.mode,
-                  provider=reader.provider, mark=UNREADABLE_MARK, long_mark=LONG_MARK, default_time=None, **extra)
+    params = ingest.usage_params(Config(), reader, source_path=str(path))
     today = compose("stage_usage", reader=reader.query_for(sample))
+    params = {key: value for key, value in params.items() if key in set(_PARAMETER.findall(today))}
     variants = {}
     for name, changes in VARIANTS.items():
         changed = apply_variant(today, changes)

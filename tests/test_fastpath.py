@@ -94,3 +94,47 @@ def test_fast_and_general_paths_agree_on_cache_writes(tmp_path, monkeypatch):
     fast, slow = ingest_both(tmp_path, monkeypatch, FORMATS / "openrouter_chat_cache_write.CONSTRUCTED.jsonl")
     assert fast == slow
     assert [(r[11], r[12], r[13]) for r in fast["usage"]] == [(10339, 0, 10318), (10412, 10318, 0)]
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n"])
+def test_read_lines_finds_every_line_through_the_index(tmp_path, ending):
+    # Lines of many lengths, some longer than an index granule, so that lines start and end on
+    # both sides of granule boundaries; one line is not UTF-8; the last line has no line end.
+    import random
+
+    from analyzer.staging import INDEX_STEP, UNREADABLE_MARK, read_lines, scan_file
+
+    rng = random.Random(7)
+    lines = [("x" * rng.choice([0, 1, 50, 700, INDEX_STEP - 1, INDEX_STEP, 3 * INDEX_STEP + 5])).encode()
+             + str(i).encode() for i in range(400)]
+    lines[123] = b"bad \xff byte"
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(ending.join(lines))
+    scan = scan_file(path)
+    assert scan.simple_lines and scan.lines == len(lines) and scan.line_index is not None
+    numbers = list(range(1, len(lines) + 1))
+    expected = [line.decode() if i != 123 else UNREADABLE_MARK + "bad \ufffd byte" for i, line in enumerate(lines)]
+    assert read_lines(path, scan, numbers) == expected
+    assert read_lines(path, scan, [2, 124, 400]) == [expected[1], expected[123], expected[399]]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_fast_path_reads_raw_lines_at_their_offsets_in_a_large_file(tmp_path, monkeypatch, ending):
+    # Tricky lines spread through a file of several index granules: their rejects and rows
+    # are the same as the general path's, which numbers every line itself.
+    records = []
+    for i in range(3000):
+        records.append(json.dumps(chat_record(f"r{i}", created=1767225600 + i,
+                                              metadata={"tenant": f"t{i % 7}", "note": "p" * (i % 90)})))
+        if i % 250 == 17:
+            item = TRICKY[(i // 250) % len(TRICKY)]
+            records.append(item if isinstance(item, str) else json.dumps(item))
+    path = tmp_path / "large.jsonl"
+    path.write_bytes((ending.join(records) + ending).encode())
+    seen = []
+    real = analyzer.fastpath.read_lines
+    monkeypatch.setattr(analyzer.fastpath, "read_lines", lambda *a: seen.append(len(a[2])) or real(*a))
+    fast, slow = ingest_both(tmp_path, monkeypatch, path)
+    assert seen and seen[0] >= 5, "the raw lines were not read at their offsets"
+    assert fast == slow
+    assert len(fast["rejects"]) >= 5 and len(fast["usage"]) > 3000

@@ -70,7 +70,16 @@ ALTER TABLE staged RENAME TO staged_fast;
 -- Rejects are redone from their raw line.
 DELETE FROM staged_fast WHERE reason IS NOT NULL;
 
+-- name: fast_raw_line_numbers
+SELECT DISTINCT source_line FROM fast_raw_lines ORDER BY source_line;
+
+-- name: stage_records_from_raw_text
+-- The raw lines of a plain file, read at their offsets (fastpath.stage_raw_lines).
+CREATE OR REPLACE TEMP TABLE fast_raw_records AS SELECT source_line, raw FROM fast_raw_text;
+CREATE OR REPLACE TEMP VIEW staged_records AS SELECT source_line, raw FROM fast_raw_records;
+
 -- name: stage_records_for_raw_lines
+-- A gzip file: its lines numbered again by DuckDB's line reader.
 CREATE OR REPLACE TEMP VIEW staged_records AS
 SELECT source_line, raw FROM staged_lines
 WHERE source_line IN (SELECT source_line FROM fast_raw_lines);
