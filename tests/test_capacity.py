@@ -4,14 +4,16 @@ usage with idle kept apart, exact to the last digit, through a real store file."
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from datetime import datetime, timezone
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import chat_record, write_jsonl
+from tests.helpers import chat_record, write_card, write_jsonl
 
 HEADER = "name,kind,models,month,monthly_cost,gpus,gpu_hours,gpu_hour_rate,capacity_tokens\n"
 SEPT = int(datetime(2026, 9, 10, 12, tzinfo=timezone.utc).timestamp())
@@ -159,3 +161,105 @@ def test_modes_config_sets_the_stored_mode_at_ingest_and_the_flag_wins(spend, tm
     spend.ok("ingest", "--reread", "--mode", "batch", other, config=config)
     stored = {r["request_id"]: r["mode"] for r in spend.sql("SELECT request_id, mode FROM usage WHERE request_id LIKE 's%'")}
     assert stored == {"s1": "batch", "s2": "batch"}
+
+
+# --- allocation: priced_usage.cost of capacity rows is their share ------------------------------
+
+UNIT = Decimal("0.000000000000000001")  # 10^-18 USD: the allocation's unit
+
+
+def floor_units(amount: Fraction) -> Decimal:
+    """An exact amount floored to 10^-18 USD, as a Decimal."""
+    return Decimal(math.floor(amount * 10**18)) * UNIT
+
+
+def test_three_tenants_share_a_dedicated_endpoint_and_idle_is_its_own_line(spend, tmp_path):
+    # 1,000 USD a month for at most 7M tokens; 6M served: every token costs 1000/7M, 1M tokens idle.
+    spend.ok("capacity", "load", write_capacity(tmp_path / "cap.csv", "ep,dedicated,llama-70b,2026-09,1000,,,,7000000"))
+    ingest_tenants(spend, tmp_path, "sept", [
+        tenant_record("r1", "a", prompt=600_000, completion=400_000),       # 1M tokens
+        tenant_record("r2", "b", prompt=1_500_000, completion=500_000),     # 2M
+        tenant_record("r3", "c", prompt=2_000_000, completion=1_000_000),   # 3M
+    ])
+    floors = {t: floor_units(Fraction(1000 * n, 7_000_000)) for t, n in (("a", 1_000_000), ("b", 2_000_000),
+                                                                         ("c", 3_000_000))}
+    idle = floor_units(Fraction(1000 * 1_000_000, 7_000_000))
+    remainder = Decimal(1000) - sum(floors.values()) - idle
+    assert remainder == 3 * UNIT  # each floor drops under one unit: 3 units are left over
+    got = shares(spend)
+    # the remainder goes to the row with the largest share (c's)
+    assert got == {"a": floors["a"], "b": floors["b"], "c": floors["c"] + remainder}
+    assert got["a"] == Decimal("142.857142857142857142") and got["c"] == Decimal("428.571428571428571431")
+    row = capacity_costs(spend)[("ep", "2026-09")]
+    assert Decimal(row["idle_cost"]) == idle == Decimal("142.857142857142857142")
+    assert sum(got.values()) + Decimal(row["idle_cost"]) == Decimal(row["spend"]) == Decimal(1000)
+    assert row["tokens"] == 6_000_000
+    assert Decimal(row["utilisation"]) == Decimal("0.857142857142857143")  # 6/7, half up at 18 places
+    assert Decimal(row["effective_per_mtok"]) == Decimal("166.666666666666666667")  # 1000 / 6
+    parts = spend.sql("SELECT DISTINCT priced, input_cost, output_cost, rate_card_line, unpriced_reason FROM priced_usage")
+    assert parts == [{"priced": True, "input_cost": None, "output_cost": None, "rate_card_line": None,
+                      "unpriced_reason": None}]
+
+
+def test_a_gpu_cluster_from_gpu_hours_without_capacity_tokens_is_all_shared(spend, tmp_path):
+    spend.ok("capacity", "load", write_capacity(tmp_path / "cap.csv", "cluster,gpu_cluster,qwen-32b,2026-09,,8,720,2.25,"))
+    ingest_tenants(spend, tmp_path, "sept", [
+        tenant_record("g1", "a", model="qwen-32b", prompt=1_000_000),
+        tenant_record("g2", "b", model="qwen-32b", prompt=2_000_000, completion=1_000_000),
+    ], mode="gpu_cluster")
+    got = shares(spend)
+    assert got == {"a": Decimal("3240"), "b": Decimal("9720")}  # 8 x 720 x 2.25 = 12,960 by 1:3
+    row = capacity_costs(spend)[("cluster", "2026-09")]
+    assert Decimal(row["spend"]) == Decimal(12960) == sum(got.values())
+    assert Decimal(row["idle_cost"]) == 0 and row["utilisation"] is None
+    assert Decimal(row["effective_per_mtok"]) == Decimal(3240)  # 12,960 / 4M tokens x 1M
+
+
+def test_a_capacity_with_no_usage_is_all_idle(spend, tmp_path):
+    spend.ok("capacity", "load", write_capacity(tmp_path / "cap.csv", """
+        ep,dedicated,llama-70b,2026-09,1000,,,,7000000
+        ep,dedicated,llama-70b,2026-10,1234.56,,,,
+    """))
+    ingest_tenants(spend, tmp_path, "sept", [tenant_record("r1", "a")])
+    row = capacity_costs(spend)[("ep", "2026-10")]
+    assert Decimal(row["idle_cost"]) == Decimal(row["spend"]) == Decimal("1234.56")
+    assert row["tokens"] == 0 and row["effective_per_mtok"] is None and row["utilisation"] is None
+    assert Decimal(row["allocated_cost"]) == 0
+
+
+def test_capacity_usage_without_a_capacity_is_unpriced_never_zero(spend, tmp_path):
+    spend.ok("capacity", "load", write_capacity(tmp_path / "cap.csv", "ep,dedicated,llama-70b,2026-09,1000,,,,"))
+    ingest_tenants(spend, tmp_path, "edge", [
+        tenant_record("aug", "a", created=AUG_LAST_SECOND),                     # the month before
+        tenant_record("sep", "a", created=SEPT_FIRST_SECOND),                   # its first second
+        tenant_record("other", "b", model="llama-8b"),                          # a model it does not serve
+    ])
+    ingest_tenants(spend, tmp_path, "gpu", [tenant_record("gpu", "c")], mode="gpu_cluster")  # another kind
+    rows = {r["request_id"]: r for r in spend.sql("SELECT request_id, cost, priced, unpriced_reason FROM priced_usage")}
+    assert Decimal(rows["sep"]["cost"]) == Decimal(1000) and rows["sep"]["priced"]
+    for request_id, mode in (("aug", "dedicated"), ("other", "dedicated"), ("gpu", "gpu_cluster")):
+        assert rows[request_id]["cost"] is None and not rows[request_id]["priced"]
+        assert rows[request_id]["unpriced_reason"] == f"no capacity: no {mode} capacity or rate for this model in this month"
+    out = spend.ok("rates", "unpriced", "--format", "json").stdout
+    reasons = {(r["model"], r["mode"]): r["reason"] for r in json.loads(out)}
+    assert reasons[("llama-8b", "dedicated")].startswith("no capacity")
+    assert reasons[("llama-70b", "gpu_cluster")].startswith("no capacity")
+    # until a capacity applies, a card row of the request's own mode prices it
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", "llama-8b,dedicated,1,2,,,,,USD"))
+    row = spend.sql("SELECT cost, priced FROM priced_usage WHERE request_id = 'other'")[0]
+    assert row["priced"] and Decimal(row["cost"]) == Decimal("0.001")  # 1,000 input tokens at $1 per 1M
+
+
+def test_uneven_remainder_over_three_equal_tenants_goes_to_one_row_and_the_sum_is_exact(spend, tmp_path):
+    # $1,000 over three equal tenants: 333.333333333333333333 each, 1 unit (10^-18 USD) left over.
+    # Equal shares: the tie goes to the greatest request_id (then source_file, source_line).
+    spend.ok("capacity", "load", write_capacity(tmp_path / "cap.csv", "ep,dedicated,llama-70b,2026-09,1000,,,,"))
+    ingest_tenants(spend, tmp_path, "sept", [
+        tenant_record("req-b", "beta"), tenant_record("req-c", "gamma"), tenant_record("req-a", "alpha"),
+    ])
+    got = shares(spend)
+    third = Decimal("333.333333333333333333")
+    assert got == {"alpha": third, "beta": third, "gamma": third + UNIT}
+    assert sum(got.values()) == Decimal(1000)
+    terms = spend.sql("SELECT remainder_row, CAST(remainder_units AS VARCHAR) AS units FROM capacity_terms")[0]
+    assert terms["remainder_row"]["request_id"] == "req-c" and terms["units"] == "1"

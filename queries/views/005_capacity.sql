@@ -12,8 +12,13 @@
 -- per row) is added to the usage row with the largest share (ties: the greatest request_id, then
 -- the greatest source_file, source_line). Shares + idle = spend exactly, to the last digit.
 
--- Usage rows served by a capacity, with their identity (for the remainder) and tokens served.
-CREATE OR REPLACE VIEW capacity_usage AS
+-- The allocation is a pair of table macros over any usage-shaped relation (named by a string, as
+-- price_usage takes it), so the pricing allocates over the relation it prices; the views below
+-- are these over the store's usage.
+
+-- capacity_usage_of: usage rows served by a capacity, with their identity (for the remainder) and
+-- tokens served.
+CREATE OR REPLACE MACRO capacity_usage_of(usage_table) AS TABLE
 WITH served_models AS (
     SELECT name, kind, unnest(models) AS model,
            timezone('UTC', CAST(month AS TIMESTAMP)) AS month_start,
@@ -22,13 +27,16 @@ WITH served_models AS (
 )
 SELECT c.name, c.month_start, u.request_id, u.source_file, u.source_line,
        u.input_tokens + u.output_tokens AS tokens
-FROM usage u
+FROM query_table(usage_table) u
 JOIN served_models c ON u.mode = c.kind AND u.model = c.model
- AND u.ts >= c.month_start AND u.ts < c.month_end;
+ AND u.ts >= c.month_start AND u.ts < c.month_end
+WHERE u.mode IN ('dedicated', 'gpu_cluster');
 
--- One row per capacity and month: spend in 10^-18 USD units, tokens served, the divisor
--- max(K, T), the idle units, and the remainder with the row that carries it.
-CREATE OR REPLACE VIEW capacity_terms AS
+CREATE OR REPLACE VIEW capacity_usage AS SELECT * FROM capacity_usage_of('usage');
+
+-- capacity_terms_of: one row per capacity and month: spend in 10^-18 USD units, tokens served, the
+-- divisor max(K, T), the idle units, and the remainder with the row that carries it.
+CREATE OR REPLACE MACRO capacity_terms_of(usage_table) AS TABLE
 WITH spend AS (
     SELECT name, kind, models, month, capacity_tokens, spend,
            timezone('UTC', CAST(month AS TIMESTAMP)) AS month_start,
@@ -38,7 +46,7 @@ WITH spend AS (
     FROM capacities
 ),
 served AS (
-    SELECT name, month_start, CAST(sum(tokens) AS BIGINT) AS tokens FROM capacity_usage GROUP BY ALL
+    SELECT name, month_start, CAST(sum(tokens) AS BIGINT) AS tokens FROM capacity_usage_of(usage_table) GROUP BY ALL
 ),
 terms AS (
     SELECT s.*, coalesce(v.tokens, 0) AS tokens,
@@ -51,7 +59,7 @@ floors AS (
            arg_max({'request_id': cu.request_id, 'source_file': cu.source_file, 'source_line': cu.source_line},
                    {'tokens': cu.tokens, 'request_id': cu.request_id, 'source_file': cu.source_file,
                     'source_line': cu.source_line}) AS remainder_row
-    FROM capacity_usage cu JOIN terms t USING (name, month_start)
+    FROM capacity_usage_of(usage_table) cu JOIN terms t USING (name, month_start)
     WHERE t.tokens > 0
     GROUP BY ALL
 ),
@@ -62,6 +70,8 @@ idle AS (
     FROM terms t LEFT JOIN floors f USING (name, month_start)
 )
 SELECT *, CAST(units - idle_units - shared_units AS HUGEINT) AS remainder_units FROM idle;
+
+CREATE OR REPLACE VIEW capacity_terms AS SELECT * FROM capacity_terms_of('usage');
 
 -- Per capacity and month (docs/capacity.md): spend, tokens served, effective USD per 1M tokens served
 -- (spend / (tokens / 1M)), utilisation (tokens / capacity_tokens; NULL without capacity_tokens,

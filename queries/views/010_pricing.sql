@@ -177,7 +177,14 @@ LEFT JOIN rate_cells(usage_table, rates_table, batch_discount) r
  AND r.service_tier = service_tier_key(u.service_tier)
  AND u.ts >= r.t_lo AND u.ts < r.t_hi AND u.input_tokens > r.input_above AND u.input_tokens <= r.input_upto;
 
--- price_usage: rate_usage's rows with the cost of each part; cost is their exact sum.
+-- price_usage: rate_usage's rows with the cost of each part; cost is their exact sum. A row in a
+-- capacity mode (dedicated, gpu_cluster) that a capacity serves (its model, mode and UTC month;
+-- queries/views/005_capacity.sql, allocated over the same usage relation) costs its share of the
+-- capacity's spend instead: floor(spend x its tokens / max(capacity_tokens, tokens served)) in
+-- 10^-18 USD units, plus the remainder on the one row that carries it; its part costs and
+-- rate_card_line are NULL (a share is not made of token parts). A capacity-mode row no capacity
+-- serves is priced by a card row of its own mode if there is one, else it is unpriced with the
+-- reason "no capacity ..." (cost NULL, never 0).
 CREATE OR REPLACE MACRO price_usage(usage_table, rates_table, batch_discount) AS TABLE
 WITH costed AS (
     -- A part with no tokens costs 0 without a multiplication (most rows have no 1-hour writes,
@@ -207,13 +214,42 @@ WITH costed AS (
                   ELSE web_search_requests * web_search_rate * 0.001 END AS DECIMAL(38, 18)) AS web_search_cost,
         priced, unpriced_reason, rate_card_line
     FROM rate_usage(usage_table, rates_table, batch_discount)
+),
+capacity_models AS (  -- one row per capacity, month and model it serves (a handful)
+    SELECT kind, unnest(models) AS model, month_start, month_end, units, tokens AS served, divisor,
+           remainder_row, remainder_units
+    FROM capacity_terms_of(usage_table)
 )
 SELECT
-    * EXCLUDE (priced, unpriced_reason, rate_card_line),
-    CAST(input_cost + cached_input_cost + cache_write_cost + cache_write_1h_cost + audio_cost + image_cost
-         + output_cost + request_fee_cost + web_search_cost AS DECIMAL(38, 18)) AS cost,
-    priced, unpriced_reason, rate_card_line
-FROM costed;
+    c.* EXCLUDE (priced, unpriced_reason, rate_card_line) REPLACE (
+        CASE WHEN t.kind IS NULL THEN c.input_cost END AS input_cost,
+        CASE WHEN t.kind IS NULL THEN c.cached_input_cost END AS cached_input_cost,
+        CASE WHEN t.kind IS NULL THEN c.cache_write_cost END AS cache_write_cost,
+        CASE WHEN t.kind IS NULL THEN c.cache_write_1h_cost END AS cache_write_1h_cost,
+        CASE WHEN t.kind IS NULL THEN c.audio_cost END AS audio_cost,
+        CASE WHEN t.kind IS NULL THEN c.image_cost END AS image_cost,
+        CASE WHEN t.kind IS NULL THEN c.output_cost END AS output_cost,
+        CASE WHEN t.kind IS NULL THEN c.request_fee_cost END AS request_fee_cost,
+        CASE WHEN t.kind IS NULL THEN c.web_search_cost END AS web_search_cost),
+    CASE WHEN t.kind IS NULL
+         THEN CAST(c.input_cost + c.cached_input_cost + c.cache_write_cost + c.cache_write_1h_cost + c.audio_cost
+                   + c.image_cost + c.output_cost + c.request_fee_cost + c.web_search_cost AS DECIMAL(38, 18))
+         ELSE CAST(CAST(
+             CASE WHEN t.served = 0 THEN 0 ELSE (t.units * (c.input_tokens + c.output_tokens)) // t.divisor END
+             + CASE WHEN t.remainder_row IS NOT DISTINCT FROM
+                         {'request_id': c.request_id, 'source_file': c.source_file, 'source_line': c.source_line}
+                    THEN t.remainder_units ELSE 0 END
+             AS DECIMAL(38, 0)) * CAST(0.000000000000000001 AS DECIMAL(18, 18)) AS DECIMAL(38, 18))
+    END AS cost,
+    c.priced OR t.kind IS NOT NULL AS priced,
+    CASE WHEN t.kind IS NOT NULL THEN NULL
+         WHEN NOT c.priced AND c.mode IN ('dedicated', 'gpu_cluster')
+         THEN 'no capacity: no ' || c.mode || ' capacity or rate for this model in this month'
+         ELSE c.unpriced_reason END AS unpriced_reason,
+    CASE WHEN t.kind IS NULL THEN c.rate_card_line END AS rate_card_line
+FROM costed c
+LEFT JOIN capacity_models t
+  ON c.mode = t.kind AND c.model = t.model AND c.ts >= t.month_start AND c.ts < t.month_end;
 
 -- priced_usage: the store's usage priced by the store's rates (SPEC "Stable SQL interface").
 CREATE OR REPLACE VIEW priced_usage AS
