@@ -184,11 +184,16 @@ def _check_together(capacities: list[Capacity], path: Path) -> None:
                                                             f"(line {other.file_line}) and {cap.name!r} in {cap.month:%Y-%m}")
 
 
-def load_capacities(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Replace the store's capacities with a validated file, in one transaction (all or nothing)."""
+def load_capacities(con: duckdb.DuckDBPyConnection, path: Path):
+    """Replace the store's capacities with a validated file and keep it as a capacity version, in
+    one transaction (all or nothing). Returns rates.Loaded."""
     import pyarrow as pa
 
+    from analyzer.history import CAPACITY, file_sha256, record_version
+    from analyzer.rates import Loaded
+
     capacities = read_capacity_file(path)
+    sha256 = file_sha256(path)
     column = lambda name: [getattr(c, name) for c in capacities]  # noqa: E731
     decimal = pa.decimal128(18, MAX_DECIMALS)
     loaded = pa.table({
@@ -208,10 +213,11 @@ def load_capacities(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     try:
         with transaction(con):
             con.execute(query("replace_capacities"))
+            version, new = record_version(con, CAPACITY, path, sha256, len(capacities))
     finally:
         con.unregister("capacity_file")
     con.execute("CHECKPOINT")
-    return len(capacities)
+    return Loaded(len(capacities), version, new)
 
 
 def list_capacities(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:

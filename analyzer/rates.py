@@ -209,18 +209,33 @@ def card_table(rates: list[Rate]):
                      for f in fields(Rate)})
 
 
-def load_card(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """Replace the store's rates with a validated card, in one transaction. Returns the row count."""
+@dataclass(frozen=True)
+class Loaded:
+    """What a rates or capacity load did: rows loaded, the version now current and whether the
+    load made it (False: the file was the current version's)."""
+
+    rows: int
+    version: int
+    new_version: bool
+
+
+def load_card(con: duckdb.DuckDBPyConnection, path: Path) -> Loaded:
+    """Replace the store's rates with a validated card and keep it as a rates version, in one
+    transaction."""
+    from analyzer.history import RATES, file_sha256, record_version
+
     rates = read_card(path)
+    sha256 = file_sha256(path)
     con.register("card", card_table(rates))
     try:
         with transaction(con):
             con.execute(query("replace_rates"))
             con.execute(query("set_setting"), {"key": "currency", "value": rates[0].currency})
+            version, new = record_version(con, RATES, path, sha256, len(rates))
     finally:
         con.unregister("card")
     con.execute("CHECKPOINT")
-    return len(rates)
+    return Loaded(len(rates), version, new)
 
 
 def list_rates(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:

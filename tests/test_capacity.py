@@ -55,7 +55,7 @@ def test_load_and_list_a_capacity_file(spend, tmp_path):
         cluster,GPU_CLUSTER,qwen-32b,2026-09,,8,720,2.25,
     """)
     out = spend.ok("capacity", "load", path).stdout
-    assert out == f"loaded 2 capacities from {path}\n"
+    assert out == f"loaded 2 capacities from {path} (capacity version 1)\n"
     rows = json.loads(spend.ok("capacity", "list", "--format", "json").stdout)
     assert rows == [
         {"name": "cluster", "kind": "gpu_cluster", "models": "qwen-32b", "month": "2026-09", "monthly_cost": None,

@@ -1,4 +1,4 @@
-"""`llm-spend capacity load | list | costs`: dedicated endpoints and GPU clusters."""
+"""`llm-spend capacity load | list | costs | history`: dedicated endpoints and GPU clusters."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ def capacity_load(obj: Context, file: str, wait: float) -> None:
     path = Path(file)
     read_capacity_file(path)  # a bad file is refused before the store is opened (or locked)
     with obj.open(wait=wait) as con:
-        count = load_capacities(con, path)
-    click.echo(f"loaded {count} capacities from {path}")
+        loaded = load_capacities(con, path)
+    state = "" if loaded.new_version else "unchanged: "
+    click.echo(f"loaded {loaded.rows} capacities from {path} ({state}capacity version {loaded.version})")
 
 
 @capacity.command("list")
@@ -77,3 +78,19 @@ def capacity_costs(obj: Context, month: str | None, since: datetime | None, unti
     with obj.open(read_only=True, wait=wait) as con:
         rows = costs(con, flt.since, flt.until)
     emit(Result(list(COSTS_COLUMNS), [tuple(r[c] for c in COSTS_COLUMNS) for r in rows]), fmt, output)
+
+
+@capacity.command("history")
+@output_options(("table", "csv", "json"))
+@wait_option
+@click.pass_obj
+def capacity_history(obj: Context, fmt: str, output: str | None, wait: float) -> None:
+    """Every capacity version: when it was loaded, from which file, its SHA-256, rows, whether it
+    is the one loaded now, and the closed months frozen with it.
+
+    Example: llm-spend capacity history
+    """
+    from analyzer.history import CAPACITY, list_versions
+
+    with obj.open(read_only=True, wait=wait) as con:
+        emit(Result(*list_versions(con, CAPACITY)), fmt, output)

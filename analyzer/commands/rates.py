@@ -1,4 +1,4 @@
-"""`llm-spend rates load | list | unpriced`: the rate card."""
+"""`llm-spend rates load | list | unpriced | explain | history | diff`: the rate card and its versions."""
 
 from __future__ import annotations
 
@@ -36,8 +36,9 @@ def rates_load(obj: Context, card: str | None, bundled: bool, wait: float) -> No
         raise UsageError("give a rate card FILE or --default")
     path = DEFAULT_CARD if bundled else Path(card)
     with obj.open(wait=wait) as con:
-        count = load_card(con, path)
-    click.echo(f"loaded {count} rates from {path}")
+        loaded = load_card(con, path)
+    state = "" if loaded.new_version else "unchanged: "
+    click.echo(f"loaded {loaded.rows} rates from {path} ({state}rates version {loaded.version})")
 
 
 @rates.command("list")
@@ -89,3 +90,46 @@ def rates_explain(obj: Context, model: str, provider: str | None, mode: str, ser
 
     with obj.open(read_only=True, wait=wait) as con:
         emit(Result(*explain_rates(con, model, provider=provider, mode=mode, service_tier=service_tier)), fmt, output)
+
+
+@rates.command("history")
+@output_options(("table", "csv", "json"))
+@wait_option
+@click.pass_obj
+def rates_history(obj: Context, fmt: str, output: str | None, wait: float) -> None:
+    """Every rates version: when it was loaded, from which file, its SHA-256, rows, whether it is
+    the one loaded now, and the closed months frozen with it.
+
+    Example: llm-spend rates history --format json
+    """
+    from analyzer.history import RATES, list_versions
+
+    with obj.open(read_only=True, wait=wait) as con:
+        emit(Result(*list_versions(con, RATES)), fmt, output)
+
+
+@rates.command("diff")
+@click.argument("old")
+@click.argument("new", required=False)
+@output_options(("table", "csv", "json"))
+@wait_option
+@click.pass_obj
+def rates_diff(obj: Context, old: str, new: str | None, fmt: str, output: str | None, wait: float) -> None:
+    """What changed between two rate cards, per model, mode, provider, tier, context tier and
+    valid_from: one row per changed value (added, removed or changed).
+
+    OLD and NEW are each a version (`3` or `v3`, see `rates history`) or a card FILE. With one
+    argument: a version against the loaded card (what changed since), a FILE against the loaded
+    card (what loading it would change).
+
+    \b
+    Examples:
+      llm-spend rates diff 1 2
+      llm-spend rates diff 2 new-rates.csv
+      llm-spend rates diff new-rates.csv
+    """
+    from analyzer.history import rates_diff as diff
+
+    with obj.open(read_only=True, wait=wait) as con:
+        columns, rows, title = diff(con, old, new)
+    emit(Result(columns, rows, text=None if rows else f"no differences: {title}\n"), fmt, output)

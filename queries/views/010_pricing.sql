@@ -5,7 +5,7 @@
 -- relations named by strings (query_table): any usage-shaped table or view (the usage columns of
 -- migrations 001 and 003; extra columns pass through) priced with any rates-shaped one (the rates
 -- columns), e.g. a temp table holding a card that is not loaded, or usage with another model:
---     SELECT * FROM price_usage('usage', 'rates', store_batch_discount());   -- = priced_usage
+--     SELECT * FROM price_usage('usage', 'rates', store_batch_discount());   -- = priced_usage_current
 --     CREATE TEMP VIEW as_mini AS SELECT * REPLACE ('gpt-4o-mini' AS model) FROM usage;
 --     SELECT sum(cost) FROM price_usage('as_mini', 'rates', 0.5);
 -- Temp tables and views work on a read-only connection too. The result is the usage relation's
@@ -251,6 +251,8 @@ FROM costed c
 LEFT JOIN capacity_models t
   ON c.mode = t.kind AND c.model = t.model AND c.ts >= t.month_start AND c.ts < t.month_end;
 
--- priced_usage: the store's usage priced by the store's rates (SPEC "Stable SQL interface").
-CREATE OR REPLACE VIEW priced_usage AS
+-- priced_usage_current: the store's usage priced by the store's current rates, every month
+-- (closed ones too). priced_usage (012_closed_months.sql) is this view with the frozen rows of
+-- closed months in place of their current pricing.
+CREATE OR REPLACE VIEW priced_usage_current AS
 SELECT * FROM price_usage('usage', 'rates', store_batch_discount());
