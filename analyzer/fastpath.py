@@ -45,14 +45,17 @@ def applies(reader: Reader, sample: Sample, layout: str, scan: FileScan | None, 
 
 
 def stage_usage_fast(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sample: Sample,
-                     scan: FileScan, params: dict) -> bool:
+                     scan: FileScan, params: dict, on_parsed=None) -> bool:
     """Build `staged` through the fast path; False (nothing staged) when the row count says the
-    lines are not one row each, and the caller takes the general path."""
+    lines are not one row each, and the caller takes the general path. `on_parsed(rows)` is told
+    when the file has been parsed (the progress line)."""
     columns = dict(COLUMNS, usage=scalar(con, "chat_usage_type"))
     con.execute(query("parse_openai_chat_fast"), {
         "path": str(path), "columns": columns, "compression": "gzip" if is_gzip(path) else "none"})
     if scalar(con, "count_fast_parsed") != scan.lines:
         return False
+    if on_parsed is not None:
+        on_parsed(scan.lines)
     first_rowid = scalar(con, "first_fast_rowid")
     run_composed(con, "stage_usage", dict(params, first_rowid=first_rowid), reader=reader.fast_query)
     con.execute(query("set_aside_fast_rows"))

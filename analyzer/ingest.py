@@ -25,6 +25,7 @@ from analyzer.config import ATTRIBUTES, Config
 from analyzer.errors import BadInput, GuardRailTripped, UsageError
 from analyzer.files import Sample, read_sample
 from analyzer.modes import MODES
+from analyzer.progress import Progress
 from analyzer.readers import Reader, detect_reader, reader_named
 from analyzer.sqlfiles import first_row, query, run_composed, scalar
 from analyzer.staging import (
@@ -38,8 +39,6 @@ from analyzer.staging import (
 )
 from analyzer.store import storage_errors, transaction
 
-# progress(files done, files in the run, file about to be read or None at the end)
-Progress = Callable[[int, int, "str | None"], None]
 FOLDER_SUFFIXES = {".jsonl", ".ndjson", ".json", ".sse", ".csv", ".parquet", ".log"}
 STDIN = "-"
 
@@ -133,10 +132,17 @@ def _known_suffix(path: Path) -> bool:
     return bool(suffixes) and suffixes[-1].lower() in FOLDER_SUFFIXES
 
 
-def file_hash(path: Path) -> FileScan:
+def file_hash(path: Path, on_bytes: Callable[[int], None] | None = None) -> FileScan:
     """Content hash for the manifest (with the line-ending check staging needs, in the same read);
     only computed when size or mtime say the file may have changed."""
-    return scan_file(path)
+    return scan_file(path, on_bytes)
+
+
+def _size(path: Path | str) -> int | None:
+    try:
+        return None if path == STDIN else Path(path).stat().st_size
+    except OSError:
+        return None
 
 
 MAX_PATHS = 8  # per attribution field: stage_usage picks the first non-empty of up to 8 slots
@@ -209,7 +215,7 @@ class Ingest:
         self.forced = None if fmt == "auto" else reader_named(fmt)
         self.mode = mode  # --mode: every row's mode, over the config's [modes]
         self.mode_map = mode_map(config)
-        self.progress = progress
+        self.progress = progress or Progress()
         self.attribution = attribution_params(config)
         self.default_time = parse_default_time(default_time)  # for records without any time
         self.reread = reread  # read even if unchanged; stored records take the new values
@@ -226,11 +232,9 @@ class Ingest:
             manifest = {row[0]: row[1:] for row in con.execute(query("manifest_entries")).fetchall()}
             hashes = {row[2]: path for path, row in manifest.items()}
             for done, path in enumerate(files):
-                if self.progress:
-                    self.progress(done, len(files), str(path))
+                self.progress.file(done, len(files), str(path), _size(path))
                 summary.files.append(self._one(path, summary.run_id, manifest, hashes))
-            if self.progress:
-                self.progress(len(files), len(files), None)
+            self.progress.finish()
             tokens = first_row(con, "run_tokens", {"run_id": summary.run_id})
             summary.new_tokens, summary.new_tokens_priced = int(tokens["tokens"]), int(tokens["priced_tokens"])
             summary.new_without_tenant = int(tokens["without_tenant"])
@@ -255,7 +259,7 @@ class Ingest:
         known = manifest.get(key)
         if not self.reread and known and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             return FileResult(key, "unchanged")
-        scan = file_hash(path)
+        scan = file_hash(path, self.progress.scanned)
         digest = scan.digest
         if not self.reread and known and known[2] == digest:
             self.con.execute(query("touch_file"), {"path": key, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns})
@@ -308,12 +312,13 @@ class Ingest:
 
         def normalise(layout: str | None) -> None:
             if not (layout and fastpath.applies(reader, sample, layout, scan, params)
-                    and fastpath.stage_usage_fast(con, path, reader, sample, scan, params)):
+                    and fastpath.stage_usage_fast(con, path, reader, sample, scan, params, self.progress.read)):
                 run_composed(con, "stage_usage", params, reader=reader.query_for(sample))
 
         self._stage(path, reader, sample, scan, normalise)
         counts = first_row(con, "count_staged")
         rows_read, rejects = counts["rows_read"], counts["rejects"]
+        self.progress.read(rows_read)
         con.execute(query("insert_rejects"), {"source_file": key, "run_id": run_id})
         problem = whole_file_problem(con)
         if problem and rows_read == rejects:
@@ -344,6 +349,7 @@ class Ingest:
         lines it could not read (not UTF-8), stage the file exactly and normalise again (given
         no layout: the fast path is then out)."""
         layout = stage_file(self.con, path, reader, sample, scan)
+        self.progress.reading(scan.lines if scan else None)
         normalise(layout)
         if unreadable_lines_met(self.con, layout):
             stage_file(self.con, path, reader, sample, scan, True)

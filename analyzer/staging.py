@@ -68,10 +68,10 @@ class FileScan:
     line_index: array | None = field(default=None, compare=False, repr=False)
 
 
-def scan_file(path: Path) -> FileScan:
+def scan_file(path: Path, on_bytes=None) -> FileScan:
     """Hash the file and check its line endings in one read (memchr-speed checks; lines are only
     counted in the rare chunks that hold a CR). A damaged gzip is not simple (the exact path
-    reads what it can)."""
+    reads what it can). `on_bytes(n)` is told of every chunk read (the progress line)."""
     hasher = hashlib.sha256()
     state = _LineState()
     gz = is_gzip(path)
@@ -80,6 +80,8 @@ def scan_file(path: Path) -> FileScan:
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             hasher.update(chunk)
+            if on_bytes is not None:
+                on_bytes(len(chunk))
             if not state.simple:
                 continue
             if inflater is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 import click
@@ -55,16 +54,18 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
     Example (after fixing [attribution]): llm-spend ingest --reread /exports/2026-09/
     """
     from analyzer.ingest import guard_rail_failures, ingest_paths
+    from analyzer.progress import Progress, TerminalProgress
     from analyzer.render import visible
 
-    progress = FileCounter() if not quiet and sys.stderr.isatty() else None  # never in cron logs
+    progress = TerminalProgress() if not quiet and sys.stderr.isatty() else Progress()  # never in cron logs
     try:
         with obj.open(wait=wait) as con:
+            if isinstance(progress, TerminalProgress):
+                progress.attach(con)
             summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode, progress=progress,
                                    default_time=default_time, reread=reread, provider=provider)
     finally:
-        if progress:
-            progress(0, 0, None)  # erase the counter, also before an error line
+        progress.finish()  # erase the line, also before an error line
     tripped = guard_rail_failures(summary, min_coverage=fail_under_coverage, max_reject_rate=max_reject_rate)
     if as_json:
         click.echo(json.dumps(summary_dict(summary) | {"guard_rails_failed": [str(t) for t in tripped]}, indent=2))
@@ -87,20 +88,6 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
         click.echo(f"error: {visible(str(failure))}", err=True)
     if summary.errors or tripped:
         sys.exit(1)
-
-
-class FileCounter:
-    """Progress for a terminal: `[3/120] /exports/x.jsonl` redrawn in place on stderr, erased at the end."""
-
-    def __call__(self, done: int, total: int, current: str | None) -> None:
-        from analyzer.render import visible
-
-        try:
-            width = os.get_terminal_size(sys.stderr.fileno()).columns or 80
-        except (OSError, ValueError):
-            width = 80
-        text = "" if current is None else visible(f"[{done + 1}/{total}] {current}")
-        click.echo("\r\x1b[K" + text[:width - 1], err=True, nl=False)
 
 
 def summary_line(summary) -> str:
