@@ -96,6 +96,7 @@ COMMANDS = {
     "capacity": "analyzer.commands.capacity:capacity",
     "compare": "analyzer.commands.compare:compare",
     "email": "analyzer.commands.email:email",
+    "reconcile": "analyzer.commands.reconcile:reconcile",
 }
 
 

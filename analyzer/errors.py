@@ -25,6 +25,13 @@ class BadInput(SpendError):
     """A file that cannot be read as asked (bad rate card, undetectable format, missing file)."""
 
 
+class BadBill(SpendError):
+    """A bill `reconcile` cannot read (or compare: another currency): exit code 2, nothing stored
+    changes. The message names the file, the line (or record) and the reason."""
+
+    exit_code = 2
+
+
 class GuardRailTripped(SpendError):
     """Data was stored, but a cron guard rail (coverage, reject rate) was not met."""
 

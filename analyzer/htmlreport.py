@@ -69,8 +69,21 @@ def html_context(con: duckdb.DuckDBPyConnection, report, *, statement: str | Non
         "detail_top": (top if top and any(r.get("folded") for r in ranking.shape_rows(report.rows, report.by, sort, top))
                        else None),
         "unpriced": report.unpriced,
+        "reconciliation": (None if statement is not None or report.filter.tenant is not None
+                           else reconciliation_view(con, report.filter)),
         "generated_at": (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+def reconciliation_view(con: duckdb.DuckDBPyConnection, flt) -> dict | None:
+    """The last reconciliation of a bill (`llm-spend reconcile`) over the report's days, for the
+    report's section; None when no bill covering them has been reconciled. Not in a statement or
+    a --tenant report: its rows and totals are everyone's."""
+    from analyzer.reconcile import stored_reconciliation
+    from analyzer.reconcile_output import stored_view
+
+    stored = stored_reconciliation(con, flt.since, flt.until)
+    return stored_view(stored) if stored else None
 
 
 def render_html(context: dict[str, Any]) -> str:
