@@ -105,6 +105,11 @@ def read_card(path: Path) -> list[Rate]:
             rows = list(csv.reader(handle))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise CardError(path, 1, f"not a CSV file ({exc})") from None
+    return parse_card(rows, path)
+
+
+def parse_card(rows: list[list[str]], path: Path) -> list[Rate]:
+    """Validate a card's CSV rows (header first); `path` names it in the errors."""
     if not rows:
         raise CardError(path, 1, "the file is empty")
     header = [h.strip().lower() for h in rows[0]]

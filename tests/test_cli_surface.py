@@ -17,7 +17,7 @@ from analyzer.cli import cli
 from tests.helpers import REPO, chat_record, write_jsonl
 
 README = REPO / "README.md"
-NO_STORE = {("formats",)}  # commands that never open the store
+NO_STORE = {("formats",), ("rates", "import")}  # commands that never open the store
 GLOBAL_WITH_VALUE = {"--db", "--config"}
 FLAG = re.compile(r"(?<![\w-])(--?[a-zA-Z][\w-]*)")
 

@@ -1,4 +1,4 @@
-"""`llm-spend rates load | list | unpriced | explain | history | diff`: the rate card and its versions."""
+"""`llm-spend rates load | list | unpriced | explain | history | diff | import`: the rate card and its versions."""
 
 from __future__ import annotations
 
@@ -133,3 +133,31 @@ def rates_diff(obj: Context, old: str, new: str | None, fmt: str, output: str | 
     with obj.open(read_only=True, wait=wait) as con:
         columns, rows, title = diff(con, old, new)
     emit(Result(columns, rows, text=None if rows else f"no differences: {title}\n"), fmt, output)
+@rates.command("import")
+@click.argument("source", type=click.Choice(["genai-prices"]))
+@click.option("--provider", "providers", multiple=True, metavar="P",
+              help="Only this genai-prices provider (repeatable; default: all of them).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="CARD.csv",
+              help="Write the card to this file instead of stdout.")
+@click.option("--checked-on", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="The check date written in each row's checked_on [default: today, UTC].")
+def rates_import(source: str, providers: tuple[str, ...], output: str | None, checked_on) -> None:
+    """Build a rate card from the prices the installed genai-prices package ships (offline):
+    names and patterns, context tiers, cache, batch and service-tier rates, per-request and
+    web-search fees, dated prices. What the card cannot express is listed on stderr.
+
+    Example: llm-spend rates import genai-prices --provider anthropic --provider openai -o card.csv
+    """
+    from datetime import datetime, timezone
+
+    from analyzer.outputs import write_text
+    from analyzer.priceimport import checked_card, import_card
+
+    day = (checked_on or datetime.now(timezone.utc)).strftime("%Y-%m-%d")
+    card = import_card(providers or None)
+    text = checked_card(card, day)
+    write_text(text, output)
+    for note in card.notes:
+        click.echo(f"not expressible: {note}", err=True)
+    click.echo(f"{len(card.rows)} rates for {card.models} models from genai-prices {card.version}"
+               f"{' to ' + output if output else ''}; {len(card.notes)} notes", err=True)
