@@ -44,7 +44,7 @@ fuzz: install
 # Generated files: each script rewrites its files and prints what changed (each file says, in
 # its header or a README next to it, which script made it). In order: later ones read what
 # earlier ones write (the sample is priced by its card, the goldens are reports of the sample).
-REGEN_SCRIPTS = scripts/make_sample_logs.py scripts/make_goldens.py scripts/regen_expected.py scripts/make_sql_docs.py
+REGEN_SCRIPTS = scripts/make_default_rates.py scripts/make_sample_logs.py scripts/make_goldens.py scripts/regen_expected.py scripts/make_sql_docs.py
 
 regen: install
 	@for script in $(REGEN_SCRIPTS); do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -123,7 +123,7 @@ def test_sample_report_in_a_browser(sample, tmp_path):
     text = layout["text"]
     assert "$118.09" in text  # the sample's $118.066 plus the hostile record's $0.027
     assert HOSTILE_TENANT in text and HOSTILE_FEATURE in text  # shown as text, never run
-    assert "mistralai/Mixtral-8x7B-Instruct-v0.1" in text and "=cmd|calc" in text
+    assert "northwind-labs/support-router-ft-v2" in text and "=cmd|calc" in text
     assert_laid_out(measure(tmp_path, page, A4_LANDSCAPE_CSS_PX, print_layout=True), A4_LANDSCAPE_CSS_PX, charts=6)
 
     shot = tmp_path / "spend.png"

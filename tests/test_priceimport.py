@@ -1,9 +1,12 @@
-"""`rates import genai-prices` against the installed genai-prices package."""
+"""`rates import genai-prices` against the installed genai-prices package, and the bundled default
+card it generates (scripts/make_default_rates.py)."""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
+import json
 import re
 import sys
 from datetime import datetime, timezone
@@ -12,8 +15,8 @@ from decimal import Decimal
 import pytest
 
 from analyzer.priceimport import escape_glob, match_globs, regex_glob
-from analyzer.rates import read_card
-from tests.helpers import write_jsonl
+from analyzer.rates import DEFAULT_CARD, read_card
+from tests.helpers import REPO, write_jsonl
 
 genai_prices = pytest.importorskip("genai_prices")
 
@@ -150,3 +153,38 @@ def test_match_rules_as_names_and_patterns():
     assert names == ["gpt-4o", "gpt-4o-2024-*", "*/gpt-4o", "*4o*", "odd[*]name"]
     assert skipped == ["and(starts_with 'a', ends_with 'b')"]
     assert escape_glob("a?[b") == "a[?][[]b"
+
+
+def _installed_make_default_rates():
+    spec = importlib.util.spec_from_file_location("make_default_rates", REPO / "scripts" / "make_default_rates.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_default_card_is_what_its_generator_writes():
+    """Byte check of analyzer/data/default_rates.csv against scripts/make_default_rates.py run with
+    the installed genai-prices. The card names the genai-prices version it was made from; another
+    installed version skips (pyproject's test extra pins the one it was made from) with the
+    command that brings the card up to date."""
+    committed = DEFAULT_CARD.read_text(encoding="utf-8")
+    made_with = set(re.findall(r",genai-prices ([^:,]+): ", committed))
+    installed = genai_prices.__version__
+    if made_with != {installed}:
+        pytest.skip(f"{DEFAULT_CARD.name} was made with genai-prices {', '.join(sorted(made_with))}, "
+                    f"{installed} is installed: run `make regen` to regenerate it from {installed}")
+    text, _notes, _count = _installed_make_default_rates().build_card()
+    assert text == committed, "analyzer/data/default_rates.csv differs from its generator: run `make regen`"
+
+
+def test_default_card_prices_every_sample_model_but_the_unknown_fine_tune(spend):
+    """The sample's one deliberately unknown model is a customer's fine-tune no price list has."""
+    spend.ok("rates", "load", "--default")
+    spend.ok("ingest", REPO / "sample_logs" / "exports")
+    unpriced = json.loads(spend.ok("rates", "unpriced", "--format", "json").stdout)
+    assert [(u["model"], u["requests"]) for u in unpriced] == [("northwind-labs/support-router-ft-v2", 859)]
+    default = _installed_make_default_rates()
+    assert set(default.PROVIDERS) == {"openai", "anthropic", "google", "together", "mistral", "deepseek", "groq"}
+    models = {r.model for r in read_card(DEFAULT_CARD)}
+    assert {"gpt-5", "claude-sonnet-4-5*", "gemini-2.5-flash", "mistral-large-latest", "deepseek-v3.2",
+            "llama-3.3-70b-versatile", "zai-org/GLM-5.3"} <= models

@@ -43,7 +43,7 @@ def test_sample_totals_match_the_independent_sum(sample):
     assert {m["month"]: Decimal(m["cost"]) for m in months} == SAMPLE_MONTHS
     assert sum(SAMPLE_MONTHS.values()) == SAMPLE_TOTAL
     unpriced = spend.sql("SELECT model, sum(requests) AS n FROM priced_usage WHERE NOT priced GROUP BY ALL")
-    assert unpriced == [{"model": "mistralai/Mixtral-8x7B-Instruct-v0.1", "n": 859}]
+    assert unpriced == [{"model": "northwind-labs/support-router-ft-v2", "n": 859}]
 
 
 def test_tenant_month_csv_matches_golden(sample):
