@@ -9,24 +9,18 @@ SELECT CAST($since AS TIMESTAMPTZ) AS since, CAST($until AS TIMESTAMPTZ) AS unti
 -- name: create_reconcile_views
 -- The usage of the period with the keys of a reconciliation row: k_day (UTC) and k_model,
 -- k_project, k_tenant, k_mode (NULL where the bill does not carry the key, so one group spans
--- them). reconcile_usage is usage-shaped (for price_usage); reconcile_priced is priced_usage's
+-- them), by one table macro over either relation. reconcile_usage is usage-shaped (for price_usage); reconcile_priced is priced_usage's
 -- rows, the computed cost every report shows.
-CREATE OR REPLACE TEMP VIEW reconcile_usage AS
+CREATE OR REPLACE TEMP MACRO reconcile_keyed(usage_table) AS TABLE
 SELECT u.*, CAST(u.ts AT TIME ZONE 'UTC' AS DATE) AS k_day,
        CASE WHEN list_contains(s.keys, 'model') THEN u.model END AS k_model,
        CASE WHEN list_contains(s.keys, 'project') THEN u.project END AS k_project,
        CASE WHEN list_contains(s.keys, 'tenant') THEN u.tenant END AS k_tenant,
        CASE WHEN list_contains(s.keys, 'mode') THEN u.mode END AS k_mode
-FROM usage u, reconcile_settings s
+FROM query_table(usage_table) u, reconcile_settings s
 WHERE u.ts >= s.since AND u.ts < s.until AND (s.provider IS NULL OR u.provider = s.provider);
-CREATE OR REPLACE TEMP VIEW reconcile_priced AS
-SELECT p.*, CAST(p.ts AT TIME ZONE 'UTC' AS DATE) AS k_day,
-       CASE WHEN list_contains(s.keys, 'model') THEN p.model END AS k_model,
-       CASE WHEN list_contains(s.keys, 'project') THEN p.project END AS k_project,
-       CASE WHEN list_contains(s.keys, 'tenant') THEN p.tenant END AS k_tenant,
-       CASE WHEN list_contains(s.keys, 'mode') THEN p.mode END AS k_mode
-FROM priced_usage p, reconcile_settings s
-WHERE p.ts >= s.since AND p.ts < s.until AND (s.provider IS NULL OR p.provider = s.provider);
+CREATE OR REPLACE TEMP VIEW reconcile_usage AS SELECT * FROM reconcile_keyed('usage');
+CREATE OR REPLACE TEMP VIEW reconcile_priced AS SELECT * FROM reconcile_keyed('priced_usage');
 
 -- name: reconcile_computed
 -- The computed side per row key: requests, unpriced requests, the cost of the priced ones (the
@@ -101,6 +95,7 @@ DROP VIEW IF EXISTS reconcile_scenario_usage;
 DROP TABLE IF EXISTS reconcile_scenario;
 DROP VIEW IF EXISTS reconcile_priced;
 DROP VIEW IF EXISTS reconcile_usage;
+DROP MACRO TABLE IF EXISTS reconcile_keyed;
 DROP TABLE IF EXISTS reconcile_settings;
 
 -- name: next_reconciliation_id
