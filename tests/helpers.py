@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
 import sys
 import textwrap
@@ -84,3 +85,26 @@ def llm_spend_process(*args: str, env: dict | None = None, **kwargs) -> subproce
     full_env = dict(os.environ, **(env or {}))
     return subprocess.Popen([sys.executable, "-m", "analyzer.cli", *args], env=full_env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def on_a_terminal(*args, terminal: str = "stderr", timeout: float = 120) -> tuple[int, str, str]:
+    """Run llm-spend with `terminal` ("stdout" or "stderr") on a real terminal (a pty) and the
+    other stream piped: (exit code, the piped text, what reached the terminal)."""
+    leader, follower = pty.openpty()
+    piped = {"stdout": "stderr", "stderr": "stdout"}[terminal]
+    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", *map(str, args)], cwd=REPO,
+                            **{terminal: follower, piped: subprocess.PIPE})
+    os.close(follower)
+    seen = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen.append(chunk)
+    os.close(leader)
+    out = getattr(proc, piped).read()
+    proc.wait(timeout=timeout)
+    return proc.returncode, out.decode("utf-8"), b"".join(seen).decode("utf-8")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pty
 import random
 import signal
 import subprocess
@@ -24,7 +23,7 @@ import pytest
 import analyzer.ingest
 import analyzer.store
 from analyzer.sqlfiles import migrations
-from tests.helpers import REPO, chat_record, llm_spend_process, write_card, write_jsonl
+from tests.helpers import REPO, chat_record, llm_spend_process, on_a_terminal, write_card, write_jsonl
 
 BIG_RECORDS = 300_000
 BIG_LINE = ('{"id": "big-%d", "object": "chat.completion", "created": %d, "model": "m", "choices": [], '
@@ -606,22 +605,7 @@ def test_progress_shows_on_a_terminal_only(db, tmp_path):
     out, err = piped.communicate(timeout=60)
     assert piped.returncode == 0 and err == "" and out.splitlines()[-1].startswith("ingested 5 new rows")
 
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "--db", str(tmp_path / "tty.duckdb"), "ingest",
-                             str(folder)], cwd=REPO, stdout=subprocess.PIPE, stderr=follower, text=True)
-    os.close(follower)
-    out, _ = proc.communicate(timeout=60)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # EIO: the terminal's other side is closed
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(leader)
-    assert proc.returncode == 0 and out.splitlines()[-1].startswith("ingested 5 new rows")
-    text = seen.decode()
+    code, out, text = on_a_terminal("--db", tmp_path / "tty.duckdb", "ingest", folder)
+    assert code == 0 and out.splitlines()[-1].startswith("ingested 5 new rows")
     assert "[1/2] " in text and "[2/2] " in text
     assert text.endswith("\r\x1b[K")  # erased at the end: the terminal is left clean

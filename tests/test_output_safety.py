@@ -6,16 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import pty
-import subprocess
-import sys
 from decimal import Decimal
 
 import pytest
 
 from analyzer.render import neutralise, visible, write_csv, write_json_records
-from tests.helpers import REPO, chat_record, write_card, write_jsonl
+from tests.helpers import chat_record, on_a_terminal, write_card, write_jsonl
 
 CLIPBOARD = "\x1b]52;c;ZWNobyBwd25lZA==\x07"  # OSC 52: writes the operator's clipboard
 CLEAR = "\x1b[2J"
@@ -60,22 +56,9 @@ def test_json_and_csv_files_keep_the_exact_names(hostile, tmp_path):
 
 def test_csv_printed_on_a_terminal_shows_control_characters(hostile):
     """A real terminal (a pty) on stdout: CSV there is for eyes, so it is made visible too."""
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", "--db", str(hostile.db), "report", "--by", "tenant",
-                             "--format", "csv"], stdout=follower, stderr=subprocess.PIPE, cwd=REPO)
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    assert proc.wait(timeout=60) == 0, proc.stderr.read()
-    os.close(leader)
-    assert_inert(b"".join(chunks).decode("utf-8"))
+    code, err, seen = on_a_terminal("--db", hostile.db, "report", "--by", "tenant", "--format", "csv", terminal="stdout")
+    assert code == 0, err
+    assert_inert(seen)
 
 
 def test_error_lines_show_control_characters(spend, tmp_path):

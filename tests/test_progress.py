@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import io
-import os
-import pty
-import subprocess
-import sys
 
 import pytest
 
 from analyzer.progress import TerminalProgress, duration, line
-from tests.helpers import REPO, chat_record, write_jsonl
+from tests.helpers import chat_record, on_a_terminal, write_jsonl
 
 MB = 1_000_000
 
@@ -76,35 +72,16 @@ def test_reader_progress_is_polled_and_never_goes_back():
         ""]
 
 
-def run_on_a_terminal(args: list[str]) -> tuple[int, str, str]:
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "analyzer.cli", *args], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=follower, text=True)
-    os.close(follower)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the other side is closed
-            break
-        if not chunk:
-            break
-        seen += chunk
-    out, _ = proc.communicate(timeout=120)
-    os.close(leader)
-    return proc.returncode, out, seen.decode()
-
-
 @pytest.mark.slow
 def test_a_real_ingest_on_a_terminal_shows_records_and_rate_then_leaves_it_clean(tmp_path):
     path = write_jsonl(tmp_path / "big.jsonl", [chat_record(f"r{i}", created=1767225600 + i) for i in range(20_000)])
-    code, out, seen = run_on_a_terminal(["--db", str(tmp_path / "s.duckdb"), "ingest", str(path)])
+    code, out, seen = on_a_terminal("--db", tmp_path / "s.duckdb", "ingest", path)
     assert code == 0 and out.splitlines()[-1].startswith("ingested 20,000 new rows")
     # The terminal is 80 columns: the start of the long temporary path gives way to the figures.
     assert "big.jsonl: hashing, 0 MB/s\r" in seen and "big.jsonl: 20,000 records read, storing\r" in seen
     assert all(len(frame) <= 79 and frame.startswith("[1/1] ...") for frame in seen.split("\r\x1b[K") if frame)
     assert seen.endswith("\r\x1b[K")  # erased: the summary on stdout starts on a clean line
-    code, out, seen = run_on_a_terminal(["--db", str(tmp_path / "q.duckdb"), "ingest", "--quiet", str(path)])
+    code, out, seen = on_a_terminal("--db", tmp_path / "q.duckdb", "ingest", "--quiet", path)
     assert (code, out, seen) == (0, "", "")
 
 
