@@ -13,12 +13,14 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Iterable, Sequence, TextIO
 
-import jinja2
 from markupsafe import Markup, escape
 
 from analyzer.sqlfiles import resource_dir
+
+if TYPE_CHECKING:
+    import jinja2
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_CHARS = ("=", "+", "-", "@")
@@ -282,6 +284,8 @@ def _looks_numeric(text: str) -> bool:
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The one Jinja2 environment: autoescape on for every template, money filters registered."""
+    import jinja2  # here, not at the top: ingest and status use this module's label helpers only
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resource_dir("templates"))),
         autoescape=True,
