@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from analyzer.errors import SpendError, UsageError
 from analyzer.money import rate_problem
+from analyzer.pricematch import is_glob, match_globs
 from analyzer.rates import CARD_COLUMNS, DEFAULT_TIERS, OPTIONAL_COLUMNS
 
 HEADER = (*CARD_COLUMNS, *OPTIONAL_COLUMNS, "checked_on", "source")
@@ -62,7 +63,6 @@ UNCOUNTED = {
     "cache_image_read_mtok": ("cached image tokens at their own rate (they take the cached rate)", "per 1M"),
 }
 _EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)  # a time before every dated price
-_REGEX_TOKEN = re.compile(r"\\d\{(\d+)\}|\\d|\\(.)|\[([^\]\\^][^\]\\]*)\]|(.)", re.S)
 
 
 @dataclass(frozen=True)
@@ -179,79 +179,6 @@ def _provider_rows(provider, models, card: ImportedCard) -> list[CardRow]:
             rows += [replace(r, model=name) for r in priced]
     card.notes += _precedence_notes(provider, names_of)
     return rows
-
-
-def match_globs(clause) -> tuple[list[str], list[str]]:
-    """The card names / glob patterns a genai-prices match rule is, and the clauses that have none."""
-    from genai_prices import types as t
-
-    if isinstance(clause, t.ClauseOr):
-        names, skipped = [], []
-        for part in clause.or_:
-            more, missed = match_globs(part)
-            names += more
-            skipped += missed
-        return names, skipped
-    if isinstance(clause, t.ClauseEquals):
-        glob = escape_glob(clause.equals)
-    elif isinstance(clause, t.ClauseStartsWith):
-        glob = escape_glob(clause.starts_with) + "*"
-    elif isinstance(clause, t.ClauseEndsWith):
-        glob = "*" + escape_glob(clause.ends_with)
-    elif isinstance(clause, t.ClauseContains):
-        glob = "*" + escape_glob(clause.contains) + "*"
-    elif isinstance(clause, t.ClauseRegex):
-        glob = regex_glob(clause.regex)
-    else:
-        glob = None
-    if glob is None or glob.count("[") != glob.count("]"):
-        return [], [_clause_text(clause)]
-    return [glob], []
-
-
-def _clause_text(clause) -> str:
-    from genai_prices import types as t
-
-    if isinstance(clause, t.ClauseRegex):
-        return f"regex {clause.regex!r}"
-    if isinstance(clause, t.ClauseAnd):
-        return "and(" + ", ".join(_clause_text(c) for c in clause.and_) + ")"
-    key, value = next(iter(vars(clause).items()))
-    return f"{key} {value!r}"
-
-
-def escape_glob(text: str) -> str:
-    """Literal text as a glob: `*`, `?` and `[` become one-character classes."""
-    return re.sub(r"([*?\[])", r"[\1]", text)
-
-
-def regex_glob(regex: str) -> str | None:
-    """A regex made of literals, `\\d`, `\\d{n}` and simple `[...]` classes as a glob, else None."""
-    start = regex.startswith("^")
-    body = regex[1:] if start else regex
-    end = body.endswith("$") and not body.endswith("\\$")
-    body = body[:-1] if end else body
-    out, position = [], 0
-    for match in _REGEX_TOKEN.finditer(body):
-        if match.start() != position:
-            return None
-        position = match.end()
-        count, escaped, klass, char = match.group(1), match.group(2), match.group(3), match.group(4)
-        if count:
-            out.append("[0-9]" * int(count))
-        elif match.group(0) == "\\d":
-            out.append("[0-9]")
-        elif escaped is not None:
-            if escaped.isalnum():
-                return None  # \w, \s, \b ...
-            out.append(escape_glob(escaped))
-        elif klass is not None:
-            out.append(f"[{klass}]")
-        elif char in ".^$|()*+?{}[]\\":
-            return None
-        else:
-            out.append(char)
-    return ("" if start else "*") + "".join(out) + ("" if end else "*")
 
 
 def model_rows(model, what: str, version: str) -> tuple[list[CardRow], list[str]]:
@@ -383,18 +310,14 @@ def _precedence_notes(provider, names_of: dict[str, list[str]]) -> list[str]:
     for name, _model_id in card:
         sample = re.sub(r"\[(.)[^\]]*\]", r"\1", name).replace("*", "").replace("?", "x")
         genai = provider.find_model(sample)
-        matching = [(n, m) for n, m in card if n == sample or (_is_glob(n) and fnmatch.fnmatchcase(sample, n))]
+        matching = [(n, m) for n, m in card if n == sample or (is_glob(n) and fnmatch.fnmatchcase(sample, n))]
         if genai is None or not matching:
             continue
-        row, winner = min(matching, key=lambda nm: (_is_glob(nm[0]), -len(nm[0]), nm[0]))
+        row, winner = min(matching, key=lambda nm: (is_glob(nm[0]), -len(nm[0]), nm[0]))
         if winner != genai.id:
             notes.append(f"{provider.id}: genai-prices prices {sample!r} as {genai.id}, the card as {winner} "
                          f"(row {row!r}: an exact name, then the longest pattern wins)")
     return list(dict.fromkeys(notes))
-
-
-def _is_glob(name: str) -> bool:
-    return bool(re.search(r"[*?\[]", name))
 
 
 def card_csv(rows: Iterable[CardRow], checked_on: str, marker: str = "") -> str:

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from analyzer.priceimport import escape_glob, match_globs, regex_glob
+from analyzer.pricematch import escape_glob, match_globs, regex_glob
 from analyzer.rates import DEFAULT_CARD, read_card
 from tests.helpers import REPO, write_jsonl
 
