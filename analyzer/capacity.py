@@ -184,11 +184,13 @@ def _check_together(capacities: list[Capacity], path: Path) -> None:
                                                             f"(line {other.file_line}) and {cap.name!r} in {cap.month:%Y-%m}")
 
 
-def load_capacities(con: duckdb.DuckDBPyConnection, path: Path):
+def load_capacities(con: duckdb.DuckDBPyConnection, path: Path, reprice_closed: bool = False):
     """Replace the store's capacities with a validated file and keep it as a capacity version, in
-    one transaction (all or nothing). Returns rates.Loaded."""
+    one transaction (all or nothing); refused when it would change the cost of a closed month,
+    unless `reprice_closed` (analyzer/closing.py). Returns rates.Loaded."""
     import pyarrow as pa
 
+    from analyzer.closing import check_closed_months, closed_month_costs
     from analyzer.history import CAPACITY, file_sha256, record_version
     from analyzer.rates import Loaded
 
@@ -212,12 +214,14 @@ def load_capacities(con: duckdb.DuckDBPyConnection, path: Path):
     con.register("capacity_file", loaded)
     try:
         with transaction(con):
+            before = closed_month_costs(con)
             con.execute(query("replace_capacities"))
             version, new = record_version(con, CAPACITY, path, sha256, len(capacities))
+            repriced = check_closed_months(con, before, load=f"capacity load {path}", reprice_closed=reprice_closed)
     finally:
         con.unregister("capacity_file")
     con.execute("CHECKPOINT")
-    return Loaded(len(capacities), version, new)
+    return Loaded(len(capacities), version, new, tuple(repriced))
 
 
 def list_capacities(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:

@@ -97,6 +97,8 @@ COMMANDS = {
     "compare": "analyzer.commands.compare:compare",
     "email": "analyzer.commands.email:email",
     "reconcile": "analyzer.commands.reconcile:reconcile",
+    "close": "analyzer.commands.close:close",
+    "reopen": "analyzer.commands.close:reopen",
 }
 
 

@@ -222,11 +222,14 @@ class Loaded:
     rows: int
     version: int
     new_version: bool
+    repriced: tuple = ()  # closed months whose current-rate cost it changed (--reprice-closed)
 
 
-def load_card(con: duckdb.DuckDBPyConnection, path: Path) -> Loaded:
+def load_card(con: duckdb.DuckDBPyConnection, path: Path, reprice_closed: bool = False) -> Loaded:
     """Replace the store's rates with a validated card and keep it as a rates version, in one
-    transaction."""
+    transaction; refused (rolled back) when it would change the cost of a closed month, unless
+    `reprice_closed` (then logged; closed months keep their frozen numbers either way)."""
+    from analyzer.closing import check_closed_months, closed_month_costs
     from analyzer.history import RATES, file_sha256, record_version
 
     rates = read_card(path)
@@ -234,13 +237,15 @@ def load_card(con: duckdb.DuckDBPyConnection, path: Path) -> Loaded:
     con.register("card", card_table(rates))
     try:
         with transaction(con):
+            before = closed_month_costs(con)
             con.execute(query("replace_rates"))
             con.execute(query("set_setting"), {"key": "currency", "value": rates[0].currency})
             version, new = record_version(con, RATES, path, sha256, len(rates))
+            repriced = check_closed_months(con, before, load=f"rates load {path}", reprice_closed=reprice_closed)
     finally:
         con.unregister("card")
     con.execute("CHECKPOINT")
-    return Loaded(len(rates), version, new)
+    return Loaded(len(rates), version, new, tuple(repriced))
 
 
 def list_rates(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple]]:

@@ -21,23 +21,30 @@ def capacity() -> None:
 
 @capacity.command("load")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--reprice-closed", is_flag=True,
+              help="Load even when the file changes what a closed month costs at current capacities "
+                   "(logged; closed months keep their frozen numbers).")
 @wait_option
 @click.pass_obj
-def capacity_load(obj: Context, file: str, wait: float) -> None:
-    """Replace the store's capacities with a capacity CSV file (all or nothing).
+def capacity_load(obj: Context, file: str, reprice_closed: bool, wait: float) -> None:
+    """Replace the store's capacities with a capacity CSV file (all or nothing). A file that would
+    change the cost of a closed month is refused unless --reprice-closed.
 
     Columns: name,kind,models,month,monthly_cost,gpus,gpu_hours,gpu_hour_rate,capacity_tokens.
 
     Example: llm-spend capacity load capacity.csv
     """
     from analyzer.capacity import load_capacities, read_capacity_file
+    from analyzer.closing import repriced_note
 
     path = Path(file)
     read_capacity_file(path)  # a bad file is refused before the store is opened (or locked)
     with obj.open(wait=wait) as con:
-        loaded = load_capacities(con, path)
+        loaded = load_capacities(con, path, reprice_closed=reprice_closed)
     state = "" if loaded.new_version else "unchanged: "
     click.echo(f"loaded {loaded.rows} capacities from {path} ({state}capacity version {loaded.version})")
+    if loaded.repriced:
+        click.echo(repriced_note(list(loaded.repriced)))
 
 
 @capacity.command("list")

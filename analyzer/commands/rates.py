@@ -23,22 +23,29 @@ def rates() -> None:
 @rates.command("load")
 @click.argument("card", type=click.Path(dir_okay=False), required=False)
 @click.option("--default", "bundled", is_flag=True, help="Load the rate card bundled with llm-spend.")
+@click.option("--reprice-closed", is_flag=True,
+              help="Load even when the card changes what a closed month costs at current rates (logged; "
+                   "closed months keep their frozen numbers).")
 @wait_option
 @click.pass_obj
-def rates_load(obj: Context, card: str | None, bundled: bool, wait: float) -> None:
-    """Replace the store's rates with a CSV rate card (all or nothing).
+def rates_load(obj: Context, card: str | None, bundled: bool, reprice_closed: bool, wait: float) -> None:
+    """Replace the store's rates with a CSV rate card (all or nothing). A card that would change
+    the cost of a closed month is refused unless --reprice-closed.
 
     Example: llm-spend rates load rates.csv   (or: llm-spend rates load --default)
     """
+    from analyzer.closing import repriced_note
     from analyzer.rates import DEFAULT_CARD, load_card
 
     if bool(card) == bundled:
         raise UsageError("give a rate card FILE or --default")
     path = DEFAULT_CARD if bundled else Path(card)
     with obj.open(wait=wait) as con:
-        loaded = load_card(con, path)
+        loaded = load_card(con, path, reprice_closed=reprice_closed)
     state = "" if loaded.new_version else "unchanged: "
     click.echo(f"loaded {loaded.rows} rates from {path} ({state}rates version {loaded.version})")
+    if loaded.repriced:
+        click.echo(repriced_note(list(loaded.repriced)))
 
 
 @rates.command("list")

@@ -77,7 +77,9 @@ CREATE OR REPLACE VIEW capacity_terms AS SELECT * FROM capacity_terms_of('usage'
 -- (spend / (tokens / 1M)), utilisation (tokens / capacity_tokens; NULL without capacity_tokens,
 -- above 1 when over capacity), idle_cost; plus models, capacity_tokens, allocated_cost (spend -
 -- idle) and month_start. The two quotients are rounded half up at 18 decimal places.
-CREATE OR REPLACE VIEW capacity_costs AS
+-- capacity_costs_current is this at the current capacities, every month; capacity_costs
+-- (012_closed_months.sql) is the same with a closed month's rows as frozen at its close.
+CREATE OR REPLACE VIEW capacity_costs_current AS
 SELECT name, kind, strftime(month, '%Y-%m') AS month, spend, tokens,
        CASE WHEN tokens > 0 THEN CAST(CAST((units * 2000000 + tokens) // (2 * tokens) AS DECIMAL(38, 0))
                                       * CAST(0.000000000000000001 AS DECIMAL(18, 18)) AS DECIMAL(38, 18)) END

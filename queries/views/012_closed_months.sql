@@ -33,3 +33,12 @@ WHERE p.run_id > c.through_run_id;
 CREATE OR REPLACE VIEW repriced_usage AS
 SELECT p.* FROM priced_usage_current p
 ANTI JOIN month_closes c ON utc_month(p.ts) = c.month AND p.run_id > c.through_run_id;
+
+-- capacity_costs: capacity_costs_current (005_capacity.sql) with a closed month's rows as frozen
+-- at its close (closed_capacity_costs, migration 010): its spend, idle and allocated cost stay put
+-- whatever capacities are loaded later.
+CREATE OR REPLACE VIEW capacity_costs AS
+SELECT k.* FROM capacity_costs_current k
+ANTI JOIN month_closes c ON utc_month(k.month_start) = c.month
+UNION ALL BY NAME
+SELECT * EXCLUDE (closed_month) FROM closed_capacity_costs;

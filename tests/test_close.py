@@ -1,0 +1,159 @@
+"""Month close: `close` freezes a month, a load that would change it is refused unless
+--reprice-closed (and then logged), late arrivals are kept apart, `reopen` prices it again.
+Real DuckDB files, the commands as a user types them, exact Decimals."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+
+from tests.helpers import chat_record, write_card, write_jsonl
+
+CAPACITY_HEADER = "name,kind,models,month,monthly_cost,gpus,gpu_hours,gpu_hour_rate,capacity_tokens\n"
+
+
+def at(day: str) -> int:
+    """A record's `created` time: noon UTC of the day."""
+    return int(datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=timezone.utc).timestamp())
+
+
+def month_costs(spend, view: str = "priced_usage") -> dict[str, Decimal]:
+    rows = spend.sql(f"SELECT strftime(ts, '%Y-%m') AS month, sum(cost) AS cost FROM {view} GROUP BY ALL")
+    return {r["month"]: Decimal(r["cost"]) for r in rows}
+
+
+STORED = ("rates", "rate_versions", "rate_version_rows", "capacities", "capacity_versions", "capacity_version_rows",
+          "month_closes", "closed_usage", "closed_capacity_costs", "close_log", "settings")
+
+
+def stored(spend) -> dict[str, list[dict]]:
+    """Every row of the tables a load or a close may change (the file's bytes change at any
+    write open: the views are recreated)."""
+    return {name: spend.sql(f"SELECT * FROM {name} ORDER BY ALL") for name in STORED}
+
+
+def closed_store(spend, tmp_path):
+    """Two September requests and one in October, priced at $2 in / $10 out per 1M tokens (each
+    request 1,000 in + 100 out = $0.003), September closed."""
+    spend.ok("rates", "load", write_card(tmp_path / "cheap.csv", "m,,2,10,,,,,\nother,,1,1,,,,,"))
+    spend.ok("ingest", write_jsonl(tmp_path / "first.jsonl", [
+        chat_record("s1", created=at("2026-09-10")), chat_record("s2", created=at("2026-09-20")),
+        chat_record("o1", created=at("2026-10-05"))]))
+    done = spend.ok("close", "2026-09")
+    assert done.stdout == "closed 2026-09: 2 rows, 2 requests, $0.006 (rates version 1; through ingest run 1)\n"
+    return write_card(tmp_path / "dear.csv", "m,,4,20,,,,,\nother,,1,1,,,,,")
+
+
+def test_close_freezes_the_month_with_its_versions_and_totals(spend, tmp_path):
+    closed_store(spend, tmp_path)
+    [close] = spend.sql("SELECT strftime(month, '%Y-%m') AS month, rates_version, capacity_version, through_run_id, "
+                        "rows, requests, priced_requests, unpriced_requests, input_tokens, output_tokens, cost, "
+                        "idle_cost FROM month_closes")
+    assert close == {"month": "2026-09", "rates_version": 1, "capacity_version": None, "through_run_id": 1,
+                     "rows": 2, "requests": 2, "priced_requests": 2, "unpriced_requests": 0,
+                     "input_tokens": 2000, "output_tokens": 200, "cost": "0.006", "idle_cost": None}
+    frozen = spend.sql("SELECT request_id, cost FROM closed_usage ORDER BY request_id")
+    assert [(r["request_id"], Decimal(r["cost"])) for r in frozen] == [("s1", Decimal("0.003")), ("s2", Decimal("0.003"))]
+    [entry] = spend.sql("SELECT entry, strftime(month, '%Y-%m') AS month, action, rates_version, cost, detail FROM close_log")
+    assert entry == {"entry": 1, "month": "2026-09", "action": "close", "rates_version": 1, "cost": "0.006",
+                     "detail": "2 rows, 2 requests, 0 unpriced; through ingest run 1"}
+    assert [r["closed_months"] for r in json.loads(spend.ok("rates", "history", "--format", "json").stdout)] == ["2026-09"]
+
+
+def test_closing_a_closed_month_is_refused(spend, tmp_path):
+    closed_store(spend, tmp_path)
+    again = spend("close", "2026-09")
+    assert again.exit_code == 1
+    assert again.stderr == "error: 2026-09 is already closed (llm-spend reopen 2026-09 first); nothing changed\n"
+    assert len(spend.sql("SELECT * FROM close_log")) == 1
+    bad = spend("close", "2026-13")
+    assert bad.exit_code == 2 and bad.stderr == "error: month '2026-13' is not YYYY-MM\n"
+    assert spend("reopen", "2026-10").stderr == "error: 2026-10 is not closed; nothing changed\n"
+
+
+def test_a_dearer_card_is_refused_and_the_store_is_unchanged(spend, tmp_path):
+    dear = closed_store(spend, tmp_path)
+    before = stored(spend)
+    refused = spend("rates", "load", dear)
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"error: rates load {dear} would change the cost of closed months at current rates: 2026-09 $0.006 -> $0.012; "
+        "nothing changed (pass --reprice-closed to load it anyway: closed months keep their frozen numbers)\n")
+    assert stored(spend) == before
+    assert [r["version"] for r in json.loads(spend.ok("rates", "history", "--format", "json").stdout)] == [1]
+    assert month_costs(spend) == {"2026-09": Decimal("0.006"), "2026-10": Decimal("0.003")}
+    assert len(spend.sql("SELECT * FROM close_log")) == 1
+
+
+def test_a_dearer_card_with_reprice_closed_loads_and_the_closed_month_stays(spend, tmp_path):
+    dear = closed_store(spend, tmp_path)
+    done = spend.ok("rates", "load", dear, "--reprice-closed")
+    assert done.stdout == (f"loaded 2 rates from {dear} (rates version 2)\n"
+                           "closed months keep their frozen numbers: 2026-09 (now $0.012 at current rates); "
+                           "see report --reprice\n")
+    assert month_costs(spend) == {"2026-09": Decimal("0.006"), "2026-10": Decimal("0.006")}
+    assert month_costs(spend, "priced_usage_current") == {"2026-09": Decimal("0.012"), "2026-10": Decimal("0.006")}
+    log = spend.sql("SELECT action, rates_version, cost, detail FROM close_log ORDER BY entry")
+    assert log[1] == {"action": "reprice-closed", "rates_version": 2, "cost": "0.012",
+                      "detail": f"rates load {dear}: $0.006 -> $0.012 at current rates (frozen $0.006 kept)"}
+    # The month keeps the version it was closed with.
+    assert spend.sql("SELECT rates_version, cost FROM month_closes") == [{"rates_version": 1, "cost": "0.006"}]
+    # A later card that changes nothing the closed month uses needs no flag.
+    spend.ok("rates", "load", write_card(tmp_path / "other.csv", "m,,4,20,,,,,\nother,,9,9,,,,,"))
+    assert month_costs(spend) == {"2026-09": Decimal("0.006"), "2026-10": Decimal("0.006")}
+
+
+def test_a_card_that_leaves_a_closed_request_unpriced_is_a_change(spend, tmp_path):
+    closed_store(spend, tmp_path)
+    refused = spend("rates", "load", write_card(tmp_path / "none.csv", "other,,1,1,,,,,"))
+    assert refused.exit_code == 1 and "2026-09 $0.006 -> unpriced" in refused.stderr
+
+
+def test_reopen_prices_the_month_at_current_rates_again_late_arrivals_included(spend, tmp_path):
+    dear = closed_store(spend, tmp_path)
+    spend.ok("rates", "load", dear, "--reprice-closed")
+    spend.ok("ingest", write_jsonl(tmp_path / "late.jsonl", [chat_record("s3", created=at("2026-09-25"))]))
+    assert month_costs(spend)["2026-09"] == Decimal("0.006")
+    done = spend.ok("reopen", "2026-09")
+    assert done.stdout == "reopened 2026-09: frozen $0.006, now $0.018 at current rates (1 late rows included)\n"
+    assert month_costs(spend) == {"2026-09": Decimal("0.018"), "2026-10": Decimal("0.006")}
+    assert spend.sql("SELECT count(*) AS n FROM closed_usage") == [{"n": 0}]
+    log = spend.sql("SELECT action, cost, detail FROM close_log ORDER BY entry")
+    assert [r["action"] for r in log] == ["close", "reprice-closed", "reopen"]
+    assert log[2] == {"action": "reopen", "cost": "0.006",
+                      "detail": "frozen $0.006, at current rates $0.018 (1 late rows included)"}
+    # Open again: loads are not refused, and the month can be closed anew at the new numbers.
+    spend.ok("rates", "load", write_card(tmp_path / "cheap2.csv", "m,,2,10,,,,,"))
+    assert spend.ok("close", "2026-09").stdout.startswith("closed 2026-09: 3 rows, 3 requests, $0.009 (rates version 3;")
+
+
+def write_capacity(path, rows: str):
+    path.write_text(CAPACITY_HEADER + rows + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_capacity_load_after_a_close_is_refused_and_capacity_costs_stay_frozen(spend, tmp_path):
+    spend.ok("capacity", "load", write_capacity(tmp_path / "cap.csv", "edge,dedicated,llama,2026-09,100,,,,4000"))
+    spend.ok("ingest", write_jsonl(tmp_path / "ded.jsonl", [
+        chat_record("d1", model="llama", created=at("2026-09-03")),      # 1,100 tokens of 4,000
+        chat_record("d2", model="llama", created=at("2026-09-04"))]), "--mode", "dedicated")
+    done = spend.ok("close", "2026-09")
+    # 2,200 of 4,000 tokens used: $55 shared, $45 idle
+    assert done.stdout == ("closed 2026-09: 2 rows, 2 requests, $55 + idle capacity $45 "
+                           "(capacity version 1; through ingest run 1)\n")
+    dearer = write_capacity(tmp_path / "dear.csv", "edge,dedicated,llama,2026-09,150,,,,4000")
+    before = stored(spend)
+    refused = spend("capacity", "load", dearer)
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        f"error: capacity load {dearer} would change the cost of closed months at current rates: 2026-09 $100 -> $150; "
+        "nothing changed (pass --reprice-closed to load it anyway: closed months keep their frozen numbers)\n")
+    assert stored(spend) == before
+    spend.ok("capacity", "load", dearer, "--reprice-closed")
+    assert month_costs(spend) == {"2026-09": Decimal("55")}
+    assert month_costs(spend, "priced_usage_current") == {"2026-09": Decimal("82.5")}
+    costs = json.loads(spend.ok("capacity", "costs", "--month", "2026-09", "--format", "json").stdout)
+    assert [(c["spend"], c["idle_cost"], c["allocated_cost"]) for c in costs] == [("100", "45", "55")]
+    [log] = spend.sql("SELECT capacity_version, cost FROM close_log WHERE action = 'reprice-closed'")
+    assert log == {"capacity_version": 2, "cost": "150"}
