@@ -21,7 +21,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,prices]'
+	$(BIN)/python -m pip install --quiet -e '.[test,prices,spark]'
 	touch $@
 
 # The HTML report is checked in a real headless browser (Debian's chromium-headless-shell); its

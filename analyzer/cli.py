@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from analyzer.errors import Interrupted, SpendError
+from analyzer.errors import Interrupted, SpendError, UsageError
 from analyzer.outputs import RENDERERS, resolve_format
 
 FORMATS = ("table", "csv", "json", "html")
@@ -27,6 +27,10 @@ class Context:
 
         self.config = load_config(config)
         self.db = db_path(db, self.config.db)
+        # --lake / --engine / --spark-master of the command (lake_options), when it takes them.
+        self.lake: str | None = None
+        self.engine = "duckdb"
+        self.spark_master: str | None = None
 
     def budgets(self) -> dict:
         """[budgets] of the config as {dimension: {name: Decimal}} (empty without one)."""
@@ -39,6 +43,14 @@ class Context:
         the batch discount the pricing views read, so later reports price batch the same way."""
         from analyzer.store import open_store, sync_settings
 
+        if self.lake is not None or self.engine != "duckdb":
+            from analyzer.store import open_lake
+
+            if not read_only:
+                raise UsageError("this command writes the store: --lake and --engine are for reading a lake")
+            with open_lake(self.lake, engine=self.engine, master=self.spark_master) as con:
+                yield con
+            return
         with open_store(self.db, read_only=read_only, wait=wait,
                         extra={"memory_limit": self.config.memory_limit}) as con:
             if not read_only and self.config.source is not None:
@@ -66,6 +78,34 @@ def output_options(formats: tuple[str, ...] = FORMATS, default: str = "table"):
 def wait_option(func):
     return click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
                         help="Seconds to keep retrying while another process holds the store.")(func)
+
+
+def lake_options(engines: bool = True):
+    """--lake DIR (read a Parquet lake, `llm-spend export --lake`, instead of the store) and, with
+    `engines`, --engine duckdb|spark and --spark-master URL. They set the Context, whose `open`
+    then gives the lake-backed connection: the command itself does not change."""
+    def decorate(func):
+        @functools.wraps(func)
+        def configured(*args, lake: str | None, engine: str = "duckdb", spark_master: str | None = None, **kwargs):
+            obj = click.get_current_context().obj  # the Context (find_object would miss it under python -m analyzer.cli)
+            obj.lake, obj.engine, obj.spark_master = lake, engine, spark_master
+            if spark_master and engine != "spark":
+                raise UsageError("--spark-master is for --engine spark")
+            return func(*args, **kwargs)
+
+        options = [click.option("--lake", type=click.Path(file_okay=False), metavar="DIR",
+                                help="Read the Parquet lake DIR (llm-spend export --lake) instead of the store.")]
+        if engines:
+            options += [
+                click.option("--engine", type=click.Choice(("duckdb", "spark")), default="duckdb", show_default=True,
+                             help="Run the queries on DuckDB, or on Apache Spark over --lake (the spark extra)."),
+                click.option("--spark-master", metavar="URL",
+                             help="Spark master for --engine spark (default local[2] or $LLM_SPEND_SPARK_MASTER)."),
+            ]
+        for option in reversed(options):
+            configured = option(configured)
+        return configured
+    return decorate
 
 
 def period_options(func):
@@ -99,6 +139,7 @@ COMMANDS = {
     "reconcile": "analyzer.commands.reconcile:reconcile",
     "close": "analyzer.commands.close:close",
     "reopen": "analyzer.commands.close:reopen",
+    "export": "analyzer.commands.export:export",
 }
 
 

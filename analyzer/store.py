@@ -260,3 +260,42 @@ def sync_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> N
         con.execute(
             "INSERT OR REPLACE INTO settings VALUES ($key, $value)", {"key": key, "value": value}
         )
+
+
+@contextmanager
+def open_lake(folder: str | os.PathLike | None, *, engine: str = "duckdb", master: str | None = None,
+              extra: dict | None = None) -> Iterator:
+    """A read-only connection over a Parquet lake (`llm-spend export --lake`), for the commands that
+    take --lake: with DuckDB, an in-memory store with this version's tables, the lake's tables in
+    them, usage a view over the lake's month files, and the views and macros of queries/views/ on
+    top, so every query runs as on a store file; with Spark, a connection running the same
+    queries on a SparkSession (analyzer/sparkquery.py)."""
+    from analyzer.errors import UsageError
+
+    if folder is None:
+        raise UsageError("--engine spark reads a lake: pass --lake DIR (llm-spend export --lake DIR writes one)")
+    lake = Path(folder)
+    if engine == "spark":
+        from analyzer.sparkengine import require_spark
+
+        require_spark()  # one line saying what to install, before anything starts
+        from analyzer.sparkquery import spark_connection
+
+        with spark_connection(lake, master) as con:
+            yield con
+        return
+    from analyzer.lake import attach_lake, read_manifest
+
+    read_manifest(lake, required=True)  # before any work: not a lake is one line
+    config = dict(_BASE_CONFIG)
+    config.update(extra or {})
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET enable_progress_bar = false")
+        migrate(con, Path(":memory:"))
+        attach_lake(con, lake)
+        create_views(con, lake)
+        yield con
+    finally:
+        con.close()

@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 import duckdb
 
 from analyzer.errors import SpendError, UsageError
-from analyzer.store import open_store
+from analyzer.store import open_lake, open_store
 
 # DESCRIBE, SHOW, SUMMARIZE, WITH and FROM-first queries parse as SELECT; EXPLAIN only of one of these.
 ALLOWED = "SELECT"
@@ -107,10 +107,12 @@ class UserQuery:
 
 @contextmanager
 def user_query(path: Path, sql: str, *, wait: float = 0, memory_limit: str | None = None,
-               timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS) -> Iterator[UserQuery]:
+               timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS,
+               lake: Path | None = None) -> Iterator[UserQuery]:
     """Run the statement with no file or network access and the configuration locked; the store
     stays open (read-only) while the caller consumes the rows. `timeout` seconds (0: none) cover
-    running and fetching; `max_rows` (0: all) bounds what is fetched."""
+    running and fetching; `max_rows` (0: all) bounds what is fetched. With `lake`, on the lake's
+    connection (store.open_lake): the lake folder is the one place its files may be read from."""
     check_statement(sql)
     # The spill folder is a private, throwaway one: DuckDB lets a sandboxed connection write its
     # temp_directory, so the store's own <db>.tmp must not be it.
@@ -118,7 +120,11 @@ def user_query(path: Path, sql: str, *, wait: float = 0, memory_limit: str | Non
         extra = {"temp_directory": spill}
         if memory_limit:
             extra["memory_limit"] = memory_limit
-        with open_store(path, read_only=True, wait=wait, extra=extra) as con:
+        opened = (open_lake(lake, extra=extra) if lake is not None
+                  else open_store(path, read_only=True, wait=wait, extra=extra))
+        with opened as con:
+            if lake is not None:
+                con.execute("SET allowed_directories = $folders", {"folders": [str(Path(lake).resolve()) + "/"]})
             con.execute("SET enable_external_access = false")
             con.execute("SET lock_configuration = true")
             expired = threading.Event()

@@ -30,3 +30,18 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture
 def spend(db: Path) -> Spend:
     return Spend(db)
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local[2] SparkSession for every Spark test (start-up costs seconds); skipped, saying
+    why, only where Java is missing. pyspark itself is part of the test set-up (the spark extra)."""
+    from analyzer.sparkengine import java_missing
+    from analyzer.sparkengine import spark_session as start
+
+    missing = java_missing()
+    if missing:
+        pytest.skip(f"Spark tests need Java 17 or later: {missing}")
+    session = start()
+    yield session
+    session.stop()

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 import click
 
-from analyzer.cli import Context, output_options, wait_option
+from analyzer.cli import Context, lake_options, output_options, wait_option
 from analyzer.outputs import emit
 
 
@@ -50,6 +50,7 @@ def _number(minimum_exclusive: bool, limit: Decimal | None = None):
 @click.option("--gpu-hour-rate", callback=_number(True), metavar="USD", help="GPU cluster: USD per GPU-hour.")
 @click.option("--gpu-capacity-tokens", type=click.IntRange(min=1), help="GPU cluster: tokens it serves a month.")
 @output_options(("table", "json", "csv"))
+@lake_options(engines=False)
 @wait_option
 @click.pass_obj
 def compare(obj: Context, input_tokens, output_tokens, cached_tokens, requests, input_price, output_price,

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import click
 
-from analyzer.cli import Context, output_options, wait_option
+from analyzer.cli import Context, lake_options, output_options, wait_option
 from analyzer.commands.planning import USAGE_FLAGS, estimate_from_usage, from_usage_options
 from analyzer.errors import UsageError
 from analyzer.modes import ESTIMATE_MODES
@@ -34,6 +34,7 @@ def _decimal(ctx, param, value):
 @click.option("--mode", type=click.Choice(ESTIMATE_MODES), default="serverless", show_default=True)
 @from_usage_options
 @output_options(("table", "csv", "json"))
+@lake_options(engines=False)
 @wait_option
 @click.pass_obj
 def estimate(obj: Context, model, input_price, output_price, input_tokens, output_tokens, requests, mode,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from analyzer.cli import Context, period_options, wait_option
+from analyzer.cli import Context, lake_options, period_options, wait_option
 from analyzer.outputs import resolve_format
 
 FORMATS = ("table", "csv", "json", "html", "focus")
@@ -29,6 +29,7 @@ FORMATS = ("table", "csv", "json", "html", "focus")
 @click.option("--per-tenant", is_flag=True, help="Write one HTML statement and one CSV per tenant into -o DIR.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
               help="Today for budgets and the month-end projection (default: today, UTC).")
+@lake_options()
 @wait_option
 @click.pass_obj
 def report(obj: Context, by_text: str, period: str, month: str | None, since: datetime | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from analyzer.cli import Context, output_options, wait_option
+from analyzer.cli import Context, lake_options, output_options, wait_option
 from analyzer.outputs import Result, emit
 
 
@@ -15,6 +15,7 @@ from analyzer.outputs import Result, emit
               help="Stop the query after this many seconds (0: no limit).")
 @click.option("--max-rows", type=click.IntRange(min=0), default=10_000, show_default=True, metavar="N",
               help="Write at most N rows, saying so on stderr when there were more (0: no limit).")
+@lake_options(engines=False)
 @wait_option
 @click.pass_obj
 def sql(obj: Context, statement: str, fmt: str, output: str | None, timeout: float, max_rows: int,
@@ -28,7 +29,7 @@ def sql(obj: Context, statement: str, fmt: str, output: str | None, timeout: flo
     from analyzer.usersql import user_query
 
     with user_query(obj.db, statement, wait=wait, memory_limit=obj.config.memory_limit, timeout=timeout,
-                    max_rows=max_rows) as query:
+                    max_rows=max_rows, lake=obj.lake) as query:
         emit(Result(query.columns, query.rows), fmt, output)
     if query.cut:
         click.echo(f"sql: stopped after {max_rows:,} rows (--max-rows); the result has more", err=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from analyzer.cli import Context, output_options, wait_option
+from analyzer.cli import Context, lake_options, output_options, wait_option
 from analyzer.commands.planning import day, measured_options
 from analyzer.outputs import write_text
 from analyzer.results import render_result
@@ -20,6 +20,7 @@ from analyzer.results import render_result
               help="Price the what-if with this rate card instead of the store's (not loaded).")
 @measured_options
 @output_options(("table", "csv", "json"))
+@lake_options(engines=False)
 @wait_option
 @click.pass_obj
 def whatif(obj: Context, as_model: str | None, mode: str | None, provider: str | None, rates: str | None,
