@@ -103,3 +103,12 @@ def test_engine_spark_needs_a_lake(spend):
     assert result.exit_code == 2
     assert "--engine spark reads a lake: pass --lake DIR" in result.stderr
 
+
+
+def test_a_closed_month_reads_frozen_from_the_lake(lake, spend, tmp_path):
+    spend.ok("close", "2026-09")
+    spend.ok("export", "--lake", lake)
+    args = ("--by", "tenant,model", "--format", "json")
+    assert spend.ok("report", "--lake", lake, *args).stdout == spend.ok("report", *args).stdout
+    frozen = spend.ok("sql", "--lake", lake, "SELECT count(*) AS n FROM closed_usage", "--format", "json").stdout
+    assert json.loads(frozen) == [{"n": 5}]
