@@ -9,10 +9,12 @@ writes (plus one model deliberately left off the card: unpriced), cached and rea
 about 2% duplicate records (the same line delivered again: same id) and about 0.1% bad lines
 (truncated, not JSON, not an object, an error object without usage).
 
-Other formats are not written: when this was made `llm-spend formats` listed only openai-chat,
-and the bare-DuckDB floor the benchmark compares with reads one known shape per file. A file of
-another format would be one more line template and `write_chunk` branch here, measured as a
-file of its own.
+`--shape batch` writes OpenAI Batch output lines instead (`openai-batch`: the same OpenAI chat
+bodies under response.body, custom ids, no metadata, as the Batch API writes them; the bad lines
+include expired requests), and `--shape anthropic` Anthropic Messages responses
+(`anthropic-messages`: Claude models, cache reads and 5-minute cache writes, with the
+`created_at` time and `metadata` a logging proxy adds, since a message carries neither). Each
+shape is a file of its own, as the bare-DuckDB floor reads one known shape per file.
 
     python benchmarks/generate.py --records 1000000 --out benchmarks/data/usage.jsonl --rates benchmarks/data/rates.csv
 """
@@ -41,6 +43,15 @@ MODELS = [
     ("openai/gpt-oss-120b", 5, "0.15", "0.6", None, "vllm", True),
     ("ft:gpt-4o-mini-2024-07-18:acme:support:9xYz", 2, None, None, None, "openai", False),
 ]
+# Anthropic models for --shape anthropic: model, weight, input, output, cache read, cache write
+# (USD per 1M tokens; None: not on the card).
+CLAUDE_MODELS = [
+    ("claude-sonnet-4-5-20250929", 50, "3", "15", "0.3", "3.75"),
+    ("claude-haiku-4-5-20251001", 35, "1", "5", "0.1", "1.25"),
+    ("claude-opus-4-1-20250805", 13, "15", "75", "1.5", "18.75"),
+    ("claude-experimental-preview", 2, None, None, None, None),
+]
+SHAPES = ("chat", "batch", "anthropic")
 # One effective-dated change, so pricing has to look at the record's time.
 LLAMA_OLD_RATE = ("1.10", "1.10", "2026-09-15T00:00:00Z")
 
@@ -83,6 +94,28 @@ BAD_LINES = [
     "[1, 2, 3]\n",
     '{"id":"chatcmpl-error","object":"error","error":{"message":"Rate limit reached","type":"requests"}}\n',
 ]
+BATCH_LINE = ('{"id":"batch_req_%s","custom_id":"request-%d","response":{"status_code":200,"request_id":"%s",'
+              '"body":%s},"error":null}\n')
+BATCH_BAD_LINES = [
+    None,
+    '{"id":"batch_req_expired%d","custom_id":"request-%d","response":null,"error":{"code":"batch_expired",'
+    '"message":"This request could not be executed before the completion window expired."}}\n',
+    "[1, 2, 3]\n",
+    '{"id":"batch_req_failed%d","custom_id":"request-%d","response":{"status_code":429,"request_id":"req_x",'
+    '"body":{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}},"error":null}\n',
+]
+ANTHROPIC_LINE = (
+    '{"id":"msg_%s","type":"message","role":"assistant","model":"%s","content":[{"type":"text","text":"%s"}],'
+    '"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":%d,"cache_creation_input_tokens":%d,'
+    '"cache_read_input_tokens":%d,"cache_creation":{"ephemeral_5m_input_tokens":%d,"ephemeral_1h_input_tokens":0},'
+    '"output_tokens":%d,"service_tier":"standard"},"created_at":"%s"%s}\n'
+)
+ANTHROPIC_BAD_LINES = [
+    None,
+    "upstream connect error or disconnect/reset before headers\n",
+    "[1, 2, 3]\n",
+    '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n',
+]
 
 
 @dataclass
@@ -107,9 +140,17 @@ def _token_pool(rng: random.Random, median: int, spread: float, size: int = 4096
     return [max(1, int(rng.lognormvariate(0, spread) * median)) for _ in range(size)]
 
 
-def _extras(rng: random.Random) -> list[str]:
+def tenant_weights(tenants: int) -> list[tuple[str, int]]:
+    """TENANTS, or with `tenants` > 0 that many tenants tenant-01.. with weights falling as 1/rank."""
+    if not tenants:
+        return TENANTS
+    return [(f"tenant-{i:02d}", max(1, 1000 // i)) for i in range(1, tenants + 1)]
+
+
+def _extras(rng: random.Random, tenants: int = 0) -> list[str]:
     """Pre-formatted `"metadata":{...},"user":...` fragments; about 5% of records carry neither."""
-    combos = [(f'{t},{f},{e}', tw * fw * ew) for t, tw in TENANTS for f, fw in FEATURES for e, ew in ENVIRONMENTS]
+    combos = [(f'{t},{f},{e}', tw * fw * ew) for t, tw in tenant_weights(tenants) for f, fw in FEATURES
+              for e, ew in ENVIRONMENTS]
     fragments = []
     for combo in _pool(combos, 8192):
         tenant, feature, environment = combo.split(",")
@@ -121,18 +162,21 @@ def _extras(rng: random.Random) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _tables(seed: int) -> tuple[list, list[int], list[int], list[str]]:
+def _tables(seed: int, tenants: int = 0) -> tuple[list, list[int], list[int], list[str]]:
     """Weighted lookup lists for one seed, built once per process."""
     rng = random.Random(seed)
     models = _pool([(m, m[1]) for m in MODELS])
-    return models, _token_pool(rng, 900, 1.0), _token_pool(rng, 180, 0.9), _extras(rng)
+    return models, _token_pool(rng, 900, 1.0), _token_pool(rng, 180, 0.9), _extras(rng, tenants)
 
 
-def write_chunk(seed: int, count: int, lo: int, hi: int, first: int, span: int) -> tuple[bytes, Written]:
+def write_chunk(seed: int, count: int, lo: int, hi: int, first: int, span: int,
+                shape: str = "chat", tenants: int = 0) -> tuple[bytes, Written]:
     """Lines lo..hi-1 of a file of `count` lines. Each chunk has its own random stream (from the
     seed and the chunk's start), so chunks can be made in parallel and the bytes do not depend on
     how many processes made them."""
-    models, prompts, completions, extras = _tables(seed)
+    if shape != "chat":
+        return _write_other_chunk(seed, count, lo, hi, first, span, shape, tenants)
+    models, prompts, completions, extras = _tables(seed, tenants)
     rng = random.Random(seed * 1_000_003 + lo)
     written = Written()
     lines: list[str] = []
@@ -175,14 +219,69 @@ def write_chunk(seed: int, count: int, lo: int, hi: int, first: int, span: int) 
     return data, written
 
 
+def _write_other_chunk(seed: int, count: int, lo: int, hi: int, first: int, span: int,
+                       shape: str, tenants: int) -> tuple[bytes, Written]:
+    """write_chunk for the batch and anthropic shapes (same bit layout, other line templates)."""
+    import time as clock
+
+    models, prompts, completions, extras = _tables(seed, tenants)
+    claude = _pool([(m, m[1]) for m in CLAUDE_MODELS])
+    bad_lines = BATCH_BAD_LINES if shape == "batch" else ANTHROPIC_BAD_LINES
+    rng = random.Random(seed * 1_000_003 + lo + (7 if shape == "batch" else 11))
+    written = Written()
+    lines: list[str] = []
+    records: list[str] = []
+    for i in range(lo, hi):
+        bits = rng.getrandbits(64)
+        if lines and bits & 0x3FFF < BAD_PER_16K:
+            bad = bad_lines[(bits >> 14) & 3]
+            lines.append(lines[-1][: len(lines[-1]) // 2] + "\n" if bad is None else
+                         bad % (i, i) if "%d" in bad else bad)
+            written.bad += 1
+            continue
+        if records and (bits >> 16) & 0x3FF < DUPLICATE_PER_1K:
+            lines.append(records[-1 - (bits >> 26) % min(len(records), 500)])
+            written.duplicates += 1
+            continue
+        prompt = prompts[(bits >> 38) & 4095]
+        completion = completions[(bits >> 50) & 4095]
+        more = rng.getrandbits(32)
+        created = first + span * i // count + ((more >> 2) & 63)
+        content = CONTENTS[(more >> 21) % len(CONTENTS)]
+        ident = "%032x" % rng.getrandbits(128)
+        if shape == "batch":
+            name = models[(bits >> 26) & 4095][0]
+            if not name.startswith(("gpt-", "o3-")):
+                name = "gpt-4o-mini-2024-07-18"  # the Batch API serves OpenAI's own models
+            cached = (prompt - 1024) // 128 * 128 + 1024 if prompt >= 1024 and bits >> 63 else 0
+            thought = completion * (3 + (more & 3)) // 8 if name.startswith("o3-") else 0
+            body = OPENAI_LINE % (ident[:29], created, name, content, prompt, completion, prompt + completion,
+                                  cached, thought, ident[29:], "")
+            line = BATCH_LINE % (ident[:24], i, "req_" + ident[8:], body.rstrip("\n"))
+        else:
+            name = claude[(bits >> 26) & 4095][0]
+            cache_read = (prompt * 3 // 4) if bits >> 63 else 0
+            cache_write = prompt // 5 if (more >> 30) & 1 else 0
+            stamp = clock.strftime("%Y-%m-%dT%H:%M:%SZ", clock.gmtime(created))
+            line = ANTHROPIC_LINE % (ident[:24], name, content, prompt, cache_write, cache_read, cache_write,
+                                     completion, stamp, extras[(more >> 8) & 8191])
+        lines.append(line)
+        records.append(line)
+    data = "".join(lines).encode("utf-8")
+    written.lines, written.bytes = len(lines), len(data)
+    written.records = written.lines - written.bad
+    return data, written
+
+
 def _chunk_job(job: tuple) -> tuple[bytes, Written]:
     return write_chunk(*job)
 
 
-def write_records(out: BinaryIO, count: int, *, seed: int, start: datetime, days: int, jobs: int = 1) -> Written:
+def write_records(out: BinaryIO, count: int, *, seed: int, start: datetime, days: int, jobs: int = 1,
+                  shape: str = "chat", tenants: int = 0) -> Written:
     """Write `count` lines to the binary stream `out`; the same seed writes the same bytes."""
     first, span = int(start.timestamp()), days * 86400
-    chunks = [(seed, count, lo, min(count, lo + CHUNK), first, span) for lo in range(0, count, CHUNK)]
+    chunks = [(seed, count, lo, min(count, lo + CHUNK), first, span, shape, tenants) for lo in range(0, count, CHUNK)]
     total = Written()
     pool = multiprocessing.get_context("fork").Pool(jobs) if jobs > 1 and len(chunks) > 1 else None
     try:
@@ -209,17 +308,23 @@ def write_rate_card(path: Path) -> int:
             rows.append(f"{name},serverless,{rate_in},{rate_out},,,{change},,USD")
         else:
             rows.append(f"{name},serverless,{rate_in},{rate_out},{rate_cached or ''},,,,USD")
+    for name, _, rate_in, rate_out, rate_read, rate_write in CLAUDE_MODELS:
+        if rate_in is not None:
+            rows.append(f"{name},serverless,{rate_in},{rate_out},{rate_read},{rate_write},,,USD")
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return len(rows) - 1
 
 
 def generate(path: Path, count: int, *, seed: int = 5, start: str = "2026-08-01", days: int = 92,
-             jobs: int = 1) -> Written:
-    """Write `count` lines of OpenAI chat records to `path`, spread over `days` days from `start` (UTC)."""
+             jobs: int = 1, shape: str = "chat", tenants: int = 0) -> Written:
+    """Write `count` lines of records of `shape` (SHAPES) to `path`, spread over `days` days from
+    `start` (UTC)."""
+    if shape not in SHAPES:
+        raise ValueError(f"shape {shape!r} is not one of {SHAPES}")
     began = datetime.strptime(start, "%Y-%m-%d").replace(tzinfo=timezone.utc)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "wb") as out:
-        return write_records(out, count, seed=seed, start=began, days=days, jobs=jobs)
+        return write_records(out, count, seed=seed, start=began, days=days, jobs=jobs, shape=shape, tenants=tenants)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, required=True, help="lines to write (bad lines and duplicates included)")
     parser.add_argument("--out", type=Path, required=True, help="JSONL file to write")
     parser.add_argument("--rates", type=Path, help="also write the matching rate card CSV here")
+    parser.add_argument("--shape", choices=SHAPES, default="chat", help="record shape (default chat)")
+    parser.add_argument("--tenants", type=int, default=0,
+                        help="this many tenants tenant-01.. (default: the 8 named ones)")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--start", default="2026-08-01", help="first day (UTC), YYYY-MM-DD")
     parser.add_argument("--days", type=int, default=92)
@@ -234,7 +342,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="processes making chunks (the bytes do not depend on it; on a 2-vCPU machine with a "
                              "busy disk 1 is as fast)")
     args = parser.parse_args(argv)
-    written = generate(args.out, args.records, seed=args.seed, start=args.start, days=args.days, jobs=args.jobs)
+    written = generate(args.out, args.records, seed=args.seed, start=args.start, days=args.days, jobs=args.jobs,
+                       shape=args.shape, tenants=args.tenants)
     if args.rates:
         write_rate_card(args.rates)
     print(f"{args.out}: {written.lines:,} lines, {written.bytes / 1e6:,.0f} MB, {written.duplicates:,} duplicates, "

@@ -41,20 +41,22 @@ def stored(db) -> dict:
     return {"usage": usage, "rejects": rejects}
 
 
-def ingest_both(tmp_path, monkeypatch, path) -> tuple[dict, dict]:
+def ingest_both(tmp_path, monkeypatch, path, *args, config=None) -> tuple[dict, dict]:
+    """The file ingested through the fast path and through the general reader, stores compared."""
     calls = []
     real = analyzer.fastpath.stage_usage_fast
 
-    def counted(*args):
-        calls.append(1)
-        return real(*args)
+    def counted(*a):
+        calls.append(real(*a))
+        return calls[-1]
 
     fast, slow = Spend(tmp_path / "fast.duckdb"), Spend(tmp_path / "slow.duckdb")
     monkeypatch.setattr(analyzer.fastpath, "stage_usage_fast", counted)
-    fast.ok("ingest", path)
-    assert calls, "the fast path was not taken"
+    fast("ingest", path, *args, config=config)
+    assert calls == [True], "the fast path was not taken"
+    monkeypatch.setattr(analyzer.fastpath, "stage_usage_fast", real)
     monkeypatch.setattr(analyzer.fastpath, "applies", lambda *a: False)
-    slow.ok("ingest", path)
+    slow("ingest", path, *args, config=config)
     return stored(fast.db), stored(slow.db)
 
 
@@ -138,3 +140,172 @@ def test_fast_path_reads_raw_lines_at_their_offsets_in_a_large_file(tmp_path, mo
     assert seen and seen[0] >= 5, "the raw lines were not read at their offsets"
     assert fast == slow
     assert len(fast["rejects"]) >= 5 and len(fast["usage"]) > 3000
+
+
+# ---- OpenAI batch output and Anthropic messages ----------------------------------------------------
+
+def batch_line(n: int, body: dict | None = None, **changes) -> dict:
+    """A batch output line whose body is a Chat Completions response (usage replaced by `body`)."""
+    line = {"id": f"batch_req_{n}", "custom_id": f"request-{n}",
+            "response": {"status_code": 200, "request_id": f"req_{n}",
+                         "body": dict(chat_record(f"chatcmpl-{n}", cached=n % 3, reasoning=n % 2), **(body or {}))},
+            "error": None}
+    return dict(line, **changes)
+
+
+def usage_of(**usage) -> dict:
+    return {"usage": usage}
+
+
+BATCH_EDGES = [
+    batch_line(1), batch_line(2), batch_line(3, metadata={"tenant": "in-body"}), batch_line(4),
+    batch_line(5, metadata={"tenant": "acme", "feature": "f"}, user="u5"),
+    # Responses API and Embeddings bodies
+    batch_line(6, {"object": "response", "created": None, "created_at": 1767225606,
+                   "usage": {"input_tokens": 30, "output_tokens": 7,
+                             "input_tokens_details": {"cached_tokens": 10},
+                             "output_tokens_details": {"reasoning_tokens": 3}}}),
+    batch_line(7, {"object": "list", "usage": {"prompt_tokens": 12, "total_tokens": 12}}),
+    # failed, expired, HTTP errors, odd status codes
+    {"id": "batch_req_8", "custom_id": "request-8", "response": None,
+     "error": {"code": "batch_expired", "message": "not run"}},
+    batch_line(9, {"error": {"code": "rate_limit_exceeded", "message": "slow down"}}, ),
+    dict(batch_line(10), response=dict(batch_line(10)["response"], status_code=500)),
+    dict(batch_line(11), response=dict(batch_line(11)["response"], status_code="200")),
+    dict(batch_line(12), response=dict(batch_line(12)["response"], status_code=200.0)),
+    dict(batch_line(13), error={}),
+    {"id": "batch_req_14", "custom_id": "request-14"},
+    # identity: the response's request_id, else a hash
+    batch_line(15, {"id": None}),
+    dict(batch_line(16, {"id": None}), response=dict(batch_line(16, {"id": None})["response"], request_id=None)),
+    batch_line(1),  # the same record again: the first copy is kept
+    # token counts that are no integers, negative, inconsistent
+    batch_line(17, usage_of(prompt_tokens=10.5, completion_tokens=1)),
+    batch_line(18, usage_of(prompt_tokens=10, completion_tokens=True)),
+    batch_line(19, usage_of(prompt_tokens="12", completion_tokens=1)),
+    batch_line(20, usage_of(prompt_tokens=1e30, completion_tokens=1)),
+    batch_line(21, usage_of(prompt_tokens=10, completion_tokens=1, prompt_tokens_details={"cached_tokens": "x"})),
+    batch_line(22, usage_of(prompt_tokens=-1, completion_tokens=1)),
+    batch_line(23, usage_of(prompt_tokens=5, completion_tokens=1, prompt_tokens_details={"cached_tokens": 9})),
+    batch_line(24, usage_of(input_tokens=5, output_tokens="many")),
+    batch_line(25, {"usage": None}),
+    batch_line(26, {"usage": "lots"}),
+    # times: ISO text, none (then a top-level created), none at all
+    batch_line(27, {"created": "2026-01-02T03:04:05Z"}),
+    dict(batch_line(28, {"created": None}), created=1767225628),
+    batch_line(29, {"created": None}),
+    batch_line(30, {"model": None}),
+    batch_line(31, {"model": 5}),
+    "not json", '{"id": "batch_req_cut", "custom_id": "r", "response": {"status_', "[1, 2]", "42",
+    batch_line(32, {"id": "  "}),
+    batch_line(33, {"id": "12345"}),
+    batch_line(34, {"id": "ünïcödé"}, metadata={"tenant": "zürich"}),
+]
+
+
+ANTHROPIC = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-5", "content": [],
+             "usage": {"input_tokens": 100, "cache_creation_input_tokens": 20, "cache_read_input_tokens": 30,
+                       "cache_creation": {"ephemeral_5m_input_tokens": 15, "ephemeral_1h_input_tokens": 5},
+                       "output_tokens": 40, "service_tier": "standard", "inference_geo": "us"},
+             "created_at": "2026-01-01T00:00:00Z"}
+
+
+def message(n: int, usage: dict | None = None, **changes) -> dict:
+    record = dict(ANTHROPIC, **{"id": f"msg_{n}", **changes})
+    if usage is not None:
+        record["usage"] = usage
+    return record
+
+
+ANTHROPIC_EDGES = [
+    message(1), message(2, metadata={"tenant": "acme", "feature": "f"}, user="u2"), message(3), message(4),
+    message(5, {"input_tokens": 10, "output_tokens": 2, "server_tool_use": {"web_search_requests": 3},
+                "output_tokens_details": {"thinking_tokens": 1}}),
+    message(6, {"input_tokens": 10, "output_tokens": 2}, created_at=None, timestamp=1767225606),
+    message(7, created_at=None, created="2026-01-03T00:00:00Z"),
+    message(8, created_at=None),  # no time: a reject, or --default-time
+    message(9, {"output_tokens": 2}),
+    message(10, {"input_tokens": 10.0, "output_tokens": 2}),
+    message(11, {"input_tokens": 1e30, "output_tokens": 2}),
+    message(12, {"input_tokens": "abc", "output_tokens": 2}),
+    message(13, {"input_tokens": 10, "output_tokens": 2, "cache_read_input_tokens": True}),
+    message(14, {"input_tokens": 10, "output_tokens": 2, "cache_creation_input_tokens": 4,
+                 "cache_creation": {"ephemeral_1h_input_tokens": "x"}}),
+    message(15, {"input_tokens": 10, "output_tokens": 2, "cache_creation_input_tokens": 4,
+                 "cache_creation": {"ephemeral_1h_input_tokens": 9}}),
+    message(16, {"input_tokens": -3, "output_tokens": 2}),
+    dict(message(17), usage=None), {k: v for k, v in message(18).items() if k != "usage"},
+    {k: v for k, v in message(19).items() if k != "id"},
+    message(1),  # the same message again
+    message(20, model=None), message(21, id=""), message(22, id=99),
+    message(23, {"input_tokens": 5000000000000000000, "output_tokens": 5000000000000000000}),
+    "not json", '{"id": "msg_cut", "type": "message", "usage": {"input_', "[1]",
+    {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+    message(24, metadata={"tenant": {"nested": 1}}, request={"metadata": {"tenant": "r"}}),
+]
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_batch_output_fast_and_general_paths_store_the_same_rows(tmp_path, monkeypatch, gz):
+    path = write_jsonl(tmp_path / ("b.jsonl.gz" if gz else "b.jsonl"), BATCH_EDGES, gz=gz)
+    fast, slow = ingest_both(tmp_path, monkeypatch, path)
+    assert fast == slow
+    reasons = {r[2] for r in fast["rejects"]}
+    assert {"batch request failed: batch_expired: not run", "no timestamp", "no model",
+            "bad token count: response.body.usage.prompt_tokens",
+            "bad token count: response.body.usage.completion_tokens",
+            "bad token count: response.body.usage.prompt_tokens_details.cached_tokens",
+            "bad token count: response.body.usage.output_tokens"} <= reasons
+    usage = {r[0]: r for r in fast["usage"]}
+    assert {"chatcmpl-6", "chatcmpl-7", "req_15", "chatcmpl-19", "chatcmpl-27", "chatcmpl-28"} <= set(usage)
+    assert usage["chatcmpl-5"][5] == "acme" and usage["chatcmpl-5"][3] == "batch"
+
+
+@pytest.mark.parametrize("default_time", [[], ["--default-time", "2026-02-01"]])
+def test_anthropic_fast_and_general_paths_store_the_same_rows(tmp_path, monkeypatch, default_time):
+    path = write_jsonl(tmp_path / "a.jsonl", ANTHROPIC_EDGES)
+    fast, slow = ingest_both(tmp_path, monkeypatch, path, *default_time)
+    assert fast == slow
+    reasons = {r[2] for r in fast["rejects"]}
+    assert {"bad token count: usage.input_tokens", "bad token count: usage.cache_read_input_tokens",
+            "bad token count: usage.cache_creation.ephemeral_1h_input_tokens", "no usage", "no model",
+            "1-hour cache writes exceed cache writes", "negative token count", "not JSON"} <= reasons
+    assert ("no timestamp" in reasons) == (not default_time)
+    usage = {r[0]: r for r in fast["usage"]}
+    assert usage["msg_1"][11:15] == (150, 30, 20, 40) and usage["msg_2"][5] == "acme"
+
+
+def test_attribution_paths_below_each_root_key_read_alike_on_both_paths(tmp_path, monkeypatch):
+    config = tmp_path / "spend.toml"
+    config.write_text('[attribution]\ntenant = ["$.request.metadata.tenant", "$.metadata.tenant", "$.user"]\n'
+                      'feature = ["$.metadata"]\nuser_id = ["$.end_user", "$.user"]\n'
+                      'project = ["$.project_id", "$.metadata.project"]\n')
+    path = write_jsonl(tmp_path / "a.jsonl", ANTHROPIC_EDGES + [message(30, end_user="e", project_id=7)])
+    fast, slow = ingest_both(tmp_path, monkeypatch, path, config=config)
+    assert fast == slow
+    rows = {r[0]: r for r in fast["usage"]}
+    assert (rows["msg_2"][5], rows["msg_24"][5], rows["msg_30"][8], rows["msg_30"][9]) == ("acme", "r", "e", "7")
+    assert rows["msg_2"][6] == '{"tenant":"acme","feature":"f"}'
+
+
+@pytest.mark.parametrize("shape", ["chat", "batch", "anthropic"])
+def test_generated_benchmark_data_is_stored_alike_on_both_paths(tmp_path, monkeypatch, shape):
+    # The benchmark's own files (benchmarks/generate.py): duplicates, bad lines, failed requests.
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import generate
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    path = tmp_path / f"{shape}.jsonl"
+    written = generate.generate(path, 20_000, seed=3, shape=shape)
+    assert written.bad > 5 and written.duplicates > 100
+    seen = []
+    real = analyzer.fastpath.read_lines
+    monkeypatch.setattr(analyzer.fastpath, "read_lines", lambda *a: seen.append(len(a[2])) or real(*a))
+    fast, slow = ingest_both(tmp_path, monkeypatch, path)
+    assert seen == [written.bad], "only the bad lines are read again from their raw text"
+    assert fast == slow
+    assert len(fast["rejects"]) == written.bad
+    assert len(fast["usage"]) == written.records - written.duplicates

@@ -31,8 +31,10 @@ class Reader:
     mode: str = "serverless"
     provider: str | None = None
     stream_query: str | None = None  # used instead of `query` for stream captures (Sample.streamed)
-    # Plain JSONL of this shape can be parsed by DuckDB's parallel read_json (analyzer/fastpath.py)
+    # Plain JSONL of this shape can be parsed by DuckDB's parallel read_json (analyzer/fastpath.py):
+    # the named query of the columns to parse, and the query giving canonical rows from them.
     fast_query: str | None = None
+    fast_columns: str | None = None
     # Default attribution paths for this shape, used for fields the config file does not set.
     attribution: dict[str, tuple[str, ...]] = field(default_factory=dict)
     params: Callable[[Any], dict] | None = None  # extra query parameters from the Config

@@ -29,6 +29,8 @@ READER = Reader(
     detect=detect,
     query="normalise_anthropic",
     stream_query="normalise_anthropic_stream",
+    fast_query="normalise_anthropic_fast",
+    fast_columns="anthropic_fast_columns",
     layouts=("lines", "document", "sse"),
     provider="anthropic",
 )

@@ -19,6 +19,8 @@ READER = Reader(
     description="OpenAI Batch API output (and error) files, JSONL; mode batch",
     detect=detect,
     query="normalise_openai_batch",
+    fast_query="normalise_openai_batch_fast",
+    fast_columns="openai_batch_fast_columns",
     mode="batch",
     provider="openai",
 )

@@ -26,6 +26,7 @@ READER = Reader(
     query="normalise_openai_chat",
     stream_query="normalise_openai_chat_stream",
     fast_query="normalise_openai_chat_fast",
+    fast_columns="openai_chat_fast_columns",
     layouts=("lines", "document", "sse"),
     provider="together",
 )

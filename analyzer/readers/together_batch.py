@@ -16,6 +16,8 @@ READER = Reader(
     description="together.ai Batch API output files, JSONL; mode batch",
     detect=detect,
     query="normalise_openai_batch",
+    fast_query="normalise_openai_batch_fast",
+    fast_columns="openai_batch_fast_columns",
     mode="batch",
     provider="together",
 )

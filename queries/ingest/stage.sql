@@ -57,6 +57,8 @@ WHERE raw <> '' AND (ascii(raw) NOT IN (9, 32) OR trim(raw, E' \t') <> '');  -- 
 -- (`gen-<unix time>-<key>`: OpenRouter bills it, whatever upstream served it) is `openrouter`;
 -- $provider_override (`ingest --provider NAME`) replaces either.
 -- Mode: $mode (`ingest --mode`), else the config's [modes] for the model ($mode_map), else the reader's.
+-- A fast-path reader (analyzer/fastpath.py) gives its attribution values as `found` (in the
+-- order its $<field>_slots point to) instead of a `doc`.
 CREATE OR REPLACE TEMP TABLE staged AS
 WITH reader_rows AS (
     -- @reader
@@ -66,7 +68,8 @@ normalised AS (
                                    THEN spend_time(json_extract_string(doc, '$.created')) END END,
                                CAST($default_time AS TIMESTAMPTZ)) AS ts) FROM reader_rows
     UNION ALL BY NAME
-    SELECT source_line, raw, reason FROM staged_problems
+    -- `found`: a fast-path reader's attribution values, else NULL (looked up in doc below)
+    SELECT source_line, raw, reason, CAST(NULL AS VARCHAR[]) AS found FROM staged_problems
 ),
 checked AS (
     SELECT *, coalesce(CASE WHEN starts_with(raw, $mark) THEN 'not UTF-8'
@@ -94,7 +97,7 @@ checked AS (
     FROM normalised
 ),
 attributed AS (
-    SELECT *, CASE WHEN why IS NULL THEN json_extract_string(doc, $paths) END AS found
+    SELECT * REPLACE (CASE WHEN why IS NULL THEN coalesce(found, json_extract_string(doc, $paths)) END AS found)
     FROM checked
 )
 SELECT
