@@ -110,9 +110,9 @@ class Store:
         flt = _filter(month, since, until, tenant)
         with self.connection() as con:
             report = build_report(con, _by(by), period, flt)
-        return Result("report", report.columns, report.rows, report.totals,
+        return Result("report", report.data_columns, report.rows, report.totals,
                       {"period": report.period, "by": report.by, "filter": flt.params, "currency": report.currency,
-                       "unpriced": report.unpriced}, frozenset({"cost"}))
+                       "unpriced": report.unpriced, "capacity": report.capacity}, frozenset({"cost"}))
 
     def estimate(self, *, input_tokens: int, output_tokens: int, requests: int, model: str | None = None,
                  input_price: Decimal | str | None = None, output_price: Decimal | str | None = None,

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from analyzer import anomalies, budgets, ranking, sections
+from analyzer import anomalies, budgets, capacityreport, ranking, sections
 
 HTML_TOP = 20  # rows per period in the HTML detail table unless --top says otherwise
 
@@ -48,8 +48,12 @@ def html_context(con: duckdb.DuckDBPyConnection, report, *, statement: str | Non
     if lines:
         note = (f"Spend before {checked.isoformat()} (UTC). " if checked < following else "The month is complete. ")
         note += budgets.PROJECTION_NOTE if checked < following else ""
-    breakdowns = {dim: sections.with_shares(rows) for dim, rows in report.breakdowns.items()
+    breakdowns = {dim: capacityreport.for_display(sections.with_shares(rows), [dim])
+                  for dim, rows in report.breakdowns.items()
                   if dim != "period" and not (statement is not None and dim == "tenant")}
+    if report.capacity is not None:  # the months whose idle the (idle capacity) rows hold
+        overview.capacity = report.capacity
+    detail = ranking.shape_rows(report.rows, report.by, sort, top)
     top_totals = {dim: ranking.total_row(rows, [dim]) for dim, rows in overview.top.items()}
     return {
         "report": report,
@@ -65,9 +69,11 @@ def html_context(con: duckdb.DuckDBPyConnection, report, *, statement: str | Non
         "by_period": report.breakdowns.get("period", []),
         "breakdowns": breakdowns,
         "columns": report.columns,
-        "rows": ranking.shape_rows(report.rows, report.by, sort, top),
-        "detail_top": (top if top and any(r.get("folded") for r in ranking.shape_rows(report.rows, report.by, sort, top))
-                       else None),
+        "rows": capacityreport.for_display(detail, report.by),
+        "detail_top": top if top and any(r.get("folded") for r in detail) else None,
+        # what the rows of a table with a dimension add up to: with idle capacity, cost + idle
+        "dimension_total": (report.totals | {"cost": capacityreport.total_spend(report.totals)}
+                            if report.capacity is not None and report.totals else report.totals),
         "unpriced": report.unpriced,
         "reconciliation": (None if statement is not None or report.filter.tenant is not None
                            else reconciliation_view(con, report.filter)),

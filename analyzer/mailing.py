@@ -235,7 +235,7 @@ def _empty_content(month: str, tenant: str | None, title: str, csv_text: str, cs
 
 def summary_text(report, month: str, tenant: str | None) -> str:
     """The plain-text part: totals, then the rows as an aligned table (the terminal renderer)."""
-    from analyzer import ranking, terminal
+    from analyzer import capacityreport, ranking, terminal
     from analyzer.render import money
 
     totals = report.totals or {}
@@ -244,8 +244,10 @@ def summary_text(report, month: str, tenant: str | None) -> str:
              f"Total cost:        {money(totals.get('cost'), report.currency)}",
              f"Requests:          {totals.get('requests') or 0:,}",
              f"Unpriced requests: {totals.get('unpriced_requests') or 0:,}", ""]
+    if "idle_capacity_cost" in totals:  # the (idle capacity) row's, on top of the total cost
+        lines[-1:-1] = [f"Idle capacity:     {money(totals['idle_capacity_cost'], report.currency)}"]
     columns = [c for c in report.columns if c != "period"]
-    rows = ranking.shape_rows(report.rows, report.by, "cost", 30)
+    rows = capacityreport.for_display(ranking.shape_rows(report.rows, report.by, "cost", 30), report.by)
     total = ranking.total_row(report.rows, report.by)
     table = terminal.render(columns, [[r.get(c) for c in columns] for r in rows], money=["cost"],
                             dimensions=report.by, currency=report.currency,

@@ -32,13 +32,15 @@ def shape_rows(rows: list[dict], by: list[str], sort: str = "cost", top: int | N
         periods.setdefault(row.get("period"), []).append(row)
     out: list[dict] = []
     for period in sorted(periods, key=lambda p: (p is None, str(p))):
-        group = sorted(periods[period], key=_key(sort, by))
+        # an (idle capacity) row (analyzer/capacityreport.py) is no group: last, never folded
+        group = sorted((r for r in periods[period] if not r.get("idle_capacity")), key=_key(sort, by))
         if top and len(group) > top:
             kept, rest = group[:top], group[top:]
             out.extend(kept)
             out.append(fold(rest, by, period, f"({len(rest):,} more)"))
         else:
             out.extend(group)
+        out.extend(r for r in periods[period] if r.get("idle_capacity"))
     return out
 
 

@@ -54,19 +54,29 @@ def money(value: Decimal | None, currency: str = "USD") -> str:
     return f"{text} {currency}"
 
 
+class Reserved(str):
+    """A label the report writes itself, never a name read from the logs: label() shows it as it
+    is, while a real name that reads like it is quoted."""
+
+
 # A missing dimension value (NULL: no tenant, feature...) in tables and HTML; CSV and JSON keep it
 # empty / null. A real name that reads like one of these labels is shown quoted, so they never
 # look alike: (none) is missing, "(none)" a tenant of that name, ""(none)"" one named "(none)".
 MISSING = "(none)"
-RESERVED_LABELS = (MISSING,)
+# The row of a report that holds the idle part of capacity spend (analyzer/capacityreport.py); in
+# CSV and JSON its dimensions are empty / null and its idle_capacity column true.
+IDLE_CAPACITY = Reserved("(idle capacity)")
+RESERVED_LABELS = (MISSING, IDLE_CAPACITY)
 _LABEL_LIKE = re.compile(r'^"*(' + "|".join(re.escape(label) for label in RESERVED_LABELS) + r')"*$')
 
 
 def label(value: Any) -> str:
-    """A dimension value for display: None is MISSING; a real name that could be read as a
-    reserved label is wrapped in quotes."""
+    """A dimension value for display: None is MISSING, a Reserved label itself; a real name that
+    could be read as a reserved label is wrapped in quotes."""
     if value is None:
         return MISSING
+    if isinstance(value, Reserved):
+        return str.__str__(value)
     text = str(_plain(value))
     return f'"{text}"' if _LABEL_LIKE.match(text) else text
 

@@ -53,10 +53,18 @@ class Report:
     # Month-to-date and projected month end (analyzer.projection.Result) when the report covers
     # the month of its as-of day and there is usage to project from; else None.
     projection: object | None = None
+    # The capacity section (analyzer/capacityreport.py) when the store has capacities and the
+    # report is about everyone; then rows carry idle_capacity and totals idle_capacity_cost.
+    capacity: list[dict] | None = None
 
     @property
     def columns(self) -> list[str]:
         return ["period", *self.by, *MEASURES]
+
+    @property
+    def data_columns(self) -> list[str]:
+        """The columns of the CSV and JSON rows: with capacity, idle_capacity marks the idle rows."""
+        return self.columns + (["idle_capacity"] if self.capacity is not None else [])
 
 
 def _midnight(day: date) -> datetime:
@@ -137,6 +145,9 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
         for dim in by:
             report.breakdowns[dim] = [{k: v for k, v in row.items() if k != "period"}
                                       for row in spend_rows(con, [dim], "total", flt)]
+    from analyzer.capacityreport import add_to_report
+
+    add_to_report(con, report)
     return report
 
 
@@ -153,6 +164,8 @@ def report_document(report: Report) -> dict:
     }
     if report.projection is not None:
         data["projection"] = report.projection.as_dict()
+    if report.capacity is not None:
+        data["capacity"] = report.capacity
     return data
 
 
@@ -166,16 +179,21 @@ def report_result(report: Report, generated_at: datetime | None = None):
     """The report as an output Result: its rows for table and CSV, the document for JSON, the
     page's context for HTML (see analyzer/outputs.py)."""
     from analyzer import render
+    from analyzer.capacityreport import for_display, section_text
     from analyzer.outputs import Result
 
     columns = report.columns
-    rows = [tuple(row[name] for name in columns) for row in report.rows]
+    rows = [tuple(row[name] for name in report.data_columns) for row in report.rows]
     text = None
-    if report.projection is not None:
-        text = (render.to_table(columns, rows, report.currency, dimensions=report.by)
-                + "\n" + projection_text(report.projection))
+    if report.projection is not None or report.capacity is not None:
+        shown = [tuple(row[name] for name in columns) for row in for_display(report.rows, report.by)]
+        text = render.to_table(columns, shown, report.currency, dimensions=report.by)
+        if report.projection is not None:
+            text += "\n" + projection_text(report.projection)
+        if report.capacity is not None:
+            text += "\n" + section_text(report.capacity, report.currency)
     return Result(
-        columns=columns,
+        columns=report.data_columns,
         rows=rows,
         currency=report.currency,
         dimensions=report.by,

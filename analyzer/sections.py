@@ -212,6 +212,9 @@ def build_overview(con: duckdb.DuckDBPyConnection, report, statement: bool = Fal
         cost_parts=cost_parts(con, flt),
         capacity=capacity(con, flt, statement),
     )
+    idle = (report.totals or {}).get("idle_capacity_cost")
+    if idle:  # the spend no usage row carries (analyzer/capacityreport.py)
+        overview.cost_parts.append(("idle capacity", idle))
     overview.charts = _charts(con, report, overview)
     return overview
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from analyzer.errors import UsageError
+from analyzer.sqlfiles import scalar
 
 DEFAULT_TOP = {"table": 20, "html": 20}  # rows per period; csv, json and focus carry every row
 
@@ -28,6 +29,7 @@ class ReportRequest:
     sort: str = "cost"
     as_of: date | None = None
     budgets: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    section: str = "rows"  # or "capacity": the capacity section alone (a CSV is one table)
 
     def filter(self):
         from analyzer.reports import make_filter
@@ -49,7 +51,10 @@ def produce(con: duckdb.DuckDBPyConnection, request: ReportRequest, output: str 
     flt = request.filter()
     if output and Path(output).is_dir():
         raise UsageError(f"-o {output} is a folder (a folder is for --per-tenant)")
-    check_filter_matches(con, flt)
+    if request.section == "capacity" and request.fmt not in ("table", "csv", "json"):
+        raise UsageError(f"--section capacity is a table, CSV or JSON; the {request.fmt} report holds every section")
+    if request.section != "capacity":  # a capacity month without usage is all idle: still shown
+        check_filter_matches(con, flt)
     if request.fmt == "focus":
         return _focus(con, flt, output)
     from analyzer.outputs import emit
@@ -65,6 +70,8 @@ def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
     from analyzer.reports import build_report, projection_text, report_document
 
     fmt = request.fmt
+    if request.section == "capacity":
+        return _capacity_section(con, flt, fmt)
     report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"),
                           projection=fmt in ("table", "json", "html"), as_of=request.as_of)
     if fmt == "html":
@@ -77,16 +84,30 @@ def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
     columns = report.columns
     text = None
     if fmt == "table":
+        from analyzer.capacityreport import for_display, section_text
+
         total = ranking.total_row(report.rows, by)
-        text = terminal.render(columns, [[r.get(c) for c in columns] for r in rows], money=["cost"],
+        text = terminal.render(columns, [[r.get(c) for c in columns] for r in for_display(rows, by)], money=["cost"],
                                compactable=["input_tokens", "cached_input_tokens", "output_tokens"],
                                dimensions=by,
                                currency=report.currency, total=[total.get(c) for c in columns])
         if report.projection is not None:
             text += "\n" + projection_text(report.projection)
+        if report.capacity is not None:
+            text += "\n" + section_text(report.capacity, report.currency)
+    columns = report.data_columns
     report.rows = [{c: r.get(c) for c in columns} for r in rows]
     return Result(columns, [[r.get(c) for c in columns] for r in rows], document=report_document(report),
                   text=text, currency=report.currency, dimensions=by)
+
+
+def _capacity_section(con: duckdb.DuckDBPyConnection, flt, fmt: str):
+    """`report --section capacity`: each capacity month of the report's range (table, CSV, JSON)."""
+    from analyzer.capacityreport import section, section_result
+
+    if flt.tenant is not None:
+        raise UsageError("--section capacity is about every tenant (spend, tokens and idle are everyone's): drop --tenant")
+    return section_result(section(con, flt), scalar(con, "get_setting", {"key": "currency"}) or "USD")
 
 
 def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: str | None) -> list[str]:
@@ -99,6 +120,8 @@ def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: s
         raise UsageError("--per-tenant needs -o DIR, the folder for the statements")
     if request.tenant is not None:
         raise UsageError("--per-tenant writes every tenant's statement: drop --tenant")
+    if request.section != "rows":
+        raise UsageError("--per-tenant writes statements, which hold no capacity section: drop --section")
     if request.fmt not in ("table", "html"):
         raise UsageError("--per-tenant writes HTML and CSV: drop --format")
     if Path(folder).exists() and not Path(folder).is_dir():

@@ -26,6 +26,9 @@ FORMATS = ("table", "csv", "json", "html", "focus")
                    "[default: 20 for table and html, all for csv and json].")
 @click.option("--sort", type=click.Choice(("cost", "requests", "name")), default="cost", show_default=True,
               help="Row order within each period.")
+@click.option("--section", type=click.Choice(("rows", "capacity")), default="rows", show_default=True,
+              help="What a table, CSV or JSON holds: the report rows, or the capacity section alone "
+                   "(each capacity and month: spend, tokens, effective $/1M, utilisation, idle).")
 @click.option("--per-tenant", is_flag=True, help="Write one HTML statement and one CSV per tenant into -o DIR.")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
               help="Today for budgets and the month-end projection (default: today, UTC).")
@@ -34,7 +37,7 @@ FORMATS = ("table", "csv", "json", "html", "focus")
 @click.pass_obj
 def report(obj: Context, by_text: str, period: str, month: str | None, since: datetime | None,
            until: datetime | None, tenant: str | None, fmt: str | None, output: str | None, top: int | None,
-           sort: str, per_tenant: bool, as_of: datetime | None, wait: float) -> None:
+           sort: str, section: str, per_tenant: bool, as_of: datetime | None, wait: float) -> None:
     """Spend per period and dimension, as table, CSV, JSON, HTML or FOCUS.
 
     \b
@@ -43,6 +46,7 @@ def report(obj: Context, by_text: str, period: str, month: str | None, since: da
       llm-spend report --format html -o spend.html
       llm-spend report --per-tenant --month 2026-09 -o statements/
       llm-spend report --format focus --month 2026-09 -o focus.parquet
+      llm-spend report --section capacity --month 2026-09 --format csv -o capacity.csv
     """
     from analyzer import spendreport
 
@@ -51,7 +55,7 @@ def report(obj: Context, by_text: str, period: str, month: str | None, since: da
     request = spendreport.ReportRequest(
         by_text=by_text, period=period, month=month, since=since.date() if since else None,
         until=until.date() if until else None, tenant=tenant, fmt=fmt, top=top, sort=sort,
-        as_of=as_of.date() if as_of else None, budgets=obj.budgets())
+        as_of=as_of.date() if as_of else None, budgets=obj.budgets(), section=section)
     with obj.open(read_only=True, wait=wait) as con:
         if per_tenant:
             notes = spendreport.per_tenant(con, request, output)
