@@ -126,3 +126,63 @@ def test_bad_flags_are_one_line_and_exit_2(spend, args, message):
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert message in result.stderr
     assert not spend.db.exists()  # nothing stored, nothing even opened
+
+
+def measured_store(spend, tmp_path) -> None:
+    """September: 4 requests of 3,000 in (1,000 cached) + 1,000 out on model m, one of them on
+    another feature; a card for m (serverless and a batch row of its own) and a capacity."""
+    from tests.helpers import chat_record, write_card, write_jsonl
+    from tests.test_capacity import SEPT, write_capacity
+
+    records = [chat_record(f"r{i}", created=SEPT + i, model="m", prompt=3000, completion=1000, cached=1000,
+                           metadata={"tenant": "t", "feature": "search" if i == 3 else "chat"}) for i in range(4)]
+    spend.ok("ingest", write_jsonl(tmp_path / "sept.jsonl", records))
+    spend.ok("rates", "load", write_card(tmp_path / "card.csv", """
+        m,serverless,0.90,3.30,0.10,,,,USD
+        m,batch,0.40,1.50,0.05,,,,USD
+    """))
+    spend.ok("capacity", "load", write_capacity(tmp_path / "cap.csv", "ep,dedicated,m,2026-09,0.5,,,,20000"))
+
+
+def test_compare_from_measured_usage_equals_compare_from_the_same_numbers_as_flags(spend, tmp_path):
+    measured_store(spend, tmp_path)
+    offers = ["--dedicated-cost", "0.02", "--dedicated-capacity-tokens", "100000",
+              "--gpus", "1", "--gpu-hours", "1", "--gpu-hour-rate", "0.01"]
+    as_flags = ["--input-tokens", "3000", "--cached-tokens", "1000", "--output-tokens", "1000", "--requests", "4"]
+    # priced by the given prices, and by the store's rates (--model m, its batch row)
+    for prices in (["--input-price", "0.90", "--output-price", "3.30", "--cached-price", "0.10"], ["--model", "m"]):
+        measured = compare_json(spend, "--from-usage", "--month", "2026-09", *prices, *offers)
+        flags = compare_json(spend, *as_flags, *prices, *offers)
+        assert measured["modes"] == flags["modes"]
+        for key in ("requests", "input_tokens", "cached_tokens", "output_tokens", "tokens", "input_tokens_per_request",
+                    "cached_tokens_per_request", "output_tokens_per_request"):
+            assert measured["workload"][key] == flags["workload"][key], key
+    # by hand: a request is 2,000 x $0.90 + 1,000 x $0.10 + 1,000 x $3.30 per 1M = $0.0052
+    by_mode = modes(measured)
+    assert Decimal(by_mode["serverless"]["monthly_cost"]) == Decimal("0.0208")
+    assert Decimal(by_mode["batch"]["monthly_cost"]) == Decimal("0.0094")  # its batch row: 4 x (800 + 50 + 1,500) / 1M
+    assert by_mode["dedicated"]["break_even_requests"] == 4                # ceil(0.02 / 0.0052) = ceil(3.85)
+    assert by_mode["gpu_cluster"]["break_even_requests"] == 2              # ceil(0.01 / 0.0052)
+    # one group of --by feature is the same as its numbers given as flags
+    grouped = json.loads(spend.ok("compare", "--from-usage", "--by", "feature", *offers, "--format", "json").stdout)
+    assert [c["workload"]["feature"] for c in grouped] == ["chat", "search"]
+    chat = grouped[0]
+    three = compare_json(spend, "--input-tokens", "3000", "--cached-tokens", "1000", "--output-tokens", "1000",
+                         "--requests", "3", "--model", "m", *offers)
+    assert chat["modes"] == three["modes"]
+
+
+def test_compare_a_loaded_capacity_by_name_and_one_that_is_not_loaded(spend, tmp_path):
+    measured_store(spend, tmp_path)
+    data = compare_json(spend, "--from-usage", "--model", "m", "--capacity", "ep")
+    ep = modes(data)["dedicated ep 2026-09"]
+    # $0.50 for 20,000 tokens; the month's 16,000 tokens use 80% of it
+    assert Decimal(ep["monthly_cost"]) == Decimal("0.5") and ep["capacity_tokens"] == 20000
+    assert Decimal(ep["utilisation"]) == Decimal("0.8") and ep["fits"] is True
+    assert ep["break_even_requests"] == 97  # ceil(0.5 / 0.0052) = ceil(96.15...)
+    before = spend.sql("SELECT count(*) AS n FROM capacities")
+    for args in (["--capacity", "nope"], ["--capacity", "ep", "--month", "2026-10"]):
+        result = spend("compare", "--from-usage", "--model", "m", *args)
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1
+        assert "is loaded; see `llm-spend capacity list`" in result.stderr
+    assert spend.sql("SELECT count(*) AS n FROM capacities") == before
