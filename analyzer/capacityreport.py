@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import duckdb
 
-from analyzer.sqlfiles import records, scalar
+from analyzer.sqlfiles import scalar
 
 FLAG = "idle_capacity"
 SECTION_COLUMNS = ("name", "kind", "month", "spend", "tokens", "effective_per_mtok", "utilisation", "idle_cost")
@@ -31,10 +31,15 @@ def applies(con: duckdb.DuckDBPyConnection, flt) -> bool:
     return flt.tenant is None and bool(scalar(con, "capacities_loaded"))
 
 
-def idle_months(con: duckdb.DuckDBPyConnection, flt) -> list[tuple[date, Decimal]]:
-    """(first day, idle cost) of each month with idle capacity whose first day is in the range."""
-    return [(r["month"], r["idle_cost"]) for r in records(con, "idle_capacity_months",
-                                                          {"since": flt.since, "until": flt.until})]
+def idle_months(section_rows: list[dict]) -> list[tuple[date, Decimal]]:
+    """(first day, idle cost) of each month with idle capacity among the section's rows, so the
+    idle rows and the section always agree (capacity_costs: a closed month's idle as frozen)."""
+    months: dict[date, Decimal] = {}
+    for row in section_rows:
+        if row["idle_cost"]:
+            first = date.fromisoformat(row["month"] + "-01")
+            months[first] = months.get(first, Decimal(0)) + row["idle_cost"]
+    return sorted(months.items())
 
 
 def period_of(month: date, period: str) -> str:
@@ -75,7 +80,7 @@ def add_to_report(con: duckdb.DuckDBPyConnection, report) -> None:
     if not applies(con, report.filter):
         return
     report.capacity = section(con, report.filter)
-    months = idle_months(con, report.filter)
+    months = idle_months(report.capacity)
     for row in report.rows:
         row[FLAG] = False
     if report.by:

@@ -11,7 +11,6 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.helpers import write_card, write_jsonl
@@ -213,13 +212,14 @@ def test_a_tenant_report_and_a_store_without_capacities_show_no_idle(spend, tmp_
     assert [r["tenant"] for r in one["rows"]] == ["a"]
 
 
-def test_a_closed_month_counts_the_idle_frozen_at_its_close(spend, tmp_path):
+def test_a_closed_month_keeps_the_idle_frozen_at_its_close(spend, tmp_path):
     three_tenants(spend, tmp_path)
-    spend.ok("report")  # the store exists, upgraded
-    with duckdb.connect(str(spend.db)) as con:  # a close as month_closes records it (migration 006)
-        con.execute("""INSERT INTO month_closes (month, closed_at, closed_by, through_run_id, rows, requests,
-                           priced_requests, unpriced_requests, input_tokens, output_tokens, cost, idle_cost)
-                       VALUES (DATE '2026-09-01', now(), 'test', 99, 0, 0, 0, 0, 0, 0, NULL, 12.5)""")
-    data = report_json(spend, "--by", "tenant", "--period", "total")
-    assert Decimal(data["totals"]["idle_capacity_cost"]) == Decimal("12.5")
-    assert [r["cost"] for r in data["rows"] if r["idle_capacity"]] == ["12.5"]
+    spend.ok("close", "2026-09")
+    # the endpoint repriced afterwards: $2,000 a month, for the closed month too
+    spend.ok("capacity", "load", "--reprice-closed",
+             write_capacity(tmp_path / "cap2.csv", CAPACITY.replace(",1000,", ",2000,")))
+    data = report_json(spend, "--by", "tenant", "--month", "2026-09")
+    assert Decimal(data["totals"]["idle_capacity_cost"]) == SEVENTH   # as frozen, not 2 x
+    assert [r["cost"] for r in data["rows"] if r["idle_capacity"]] == [str(SEVENTH)]
+    assert sum(Decimal(r["cost"]) for r in data["rows"]) == Decimal("1000.0012")
+    assert data["capacity"][0]["spend"] == "1000"
