@@ -3,6 +3,10 @@
     python benchmarks/bare.py ingest FLOOR.duckdb usage.jsonl
         DuckDB's parallel `read_json` with explicit columns, one INSERT into a table with the
         columns of llm-spend's `usage` (no line numbers, no dedupe, no rejects, no manifest).
+    python benchmarks/bare.py ingest-batch FLOOR.duckdb batch.jsonl
+    python benchmarks/bare.py ingest-anthropic FLOOR.duckdb messages.jsonl
+        The same for OpenAI Batch output lines (usage under response.body) and Anthropic
+        messages (canonical input = input + cache reads + cache writes), as llm-spend reads them.
     python benchmarks/bare.py report STORE.duckdb out.csv
         On llm-spend's own `usage` and `rates` tables (read-only): join the rate in force,
         group by month, tenant, feature and model, exact DECIMAL cost, written as CSV.
@@ -41,6 +45,37 @@ FROM read_json($path, format = 'newline_delimited', ignore_errors = true, column
                    completion_tokens_details STRUCT(reasoning_tokens BIGINT))',
     metadata: 'JSON', "user": 'VARCHAR'})"""
 
+FLOOR_INGEST_BATCH = """
+INSERT INTO usage
+SELECT coalesce(b.id, response.request_id), to_timestamp(b.created), b.model, 'batch', 'openai',
+       NULL, NULL, NULL, NULL, NULL,
+       1, b.usage.prompt_tokens, coalesce(b.usage.prompt_tokens_details.cached_tokens, 0), 0,
+       b.usage.completion_tokens, coalesce(b.usage.completion_tokens_details.reasoning_tokens, 0),
+       $path, NULL, json_object('custom_id', custom_id, 'batch_request_id', id, 'request_id', response.request_id), 1
+FROM (SELECT *, response.body AS b
+      FROM read_json($path, format = 'newline_delimited', ignore_errors = true, columns = {
+          id: 'VARCHAR', custom_id: 'VARCHAR',
+          response: 'STRUCT(status_code BIGINT, request_id VARCHAR, body STRUCT(id VARCHAR, created BIGINT,
+                     model VARCHAR, usage STRUCT(prompt_tokens BIGINT, completion_tokens BIGINT,
+                     prompt_tokens_details STRUCT(cached_tokens BIGINT),
+                     completion_tokens_details STRUCT(reasoning_tokens BIGINT))))'}))"""
+
+FLOOR_INGEST_ANTHROPIC = """
+INSERT INTO usage
+SELECT id, created_at, model, 'serverless', 'anthropic',
+       metadata->>'tenant', metadata->>'feature', metadata->>'environment', "user", metadata->>'project',
+       1, usage.input_tokens + coalesce(usage.cache_read_input_tokens, 0) + coalesce(usage.cache_creation_input_tokens, 0),
+       coalesce(usage.cache_read_input_tokens, 0), coalesce(usage.cache_creation_input_tokens, 0),
+       usage.output_tokens, 0,
+       $path, NULL, json_object('cache_creation', usage.cache_creation, 'service_tier', usage.service_tier), 1
+FROM read_json($path, format = 'newline_delimited', ignore_errors = true, columns = {
+    id: 'VARCHAR', model: 'VARCHAR', created_at: 'TIMESTAMPTZ',
+    usage: 'STRUCT(input_tokens BIGINT, output_tokens BIGINT, cache_read_input_tokens BIGINT,
+                   cache_creation_input_tokens BIGINT, cache_creation JSON, service_tier VARCHAR)',
+    metadata: 'JSON', "user": 'VARCHAR'})"""
+
+FLOOR_INGESTS = {"ingest": FLOOR_INGEST, "ingest-batch": FLOOR_INGEST_BATCH, "ingest-anthropic": FLOOR_INGEST_ANTHROPIC}
+
 FLOOR_REPORT = """
 COPY (
     SELECT strftime(u.ts, '%Y-%m') AS period, u.tenant, u.feature, u.model,
@@ -59,11 +94,11 @@ COPY (
 ) TO '{out}' (FORMAT csv, HEADER true)"""
 
 
-def ingest(db: str, path: str) -> None:
+def ingest(db: str, path: str, statement: str = FLOOR_INGEST) -> None:
     con = duckdb.connect(db)
     con.execute("SET TimeZone = 'UTC'")
     con.execute(FLOOR_TABLE)
-    con.execute(FLOOR_INGEST, {"path": path})
+    con.execute(statement, {"path": path})
     con.close()
 
 
@@ -75,10 +110,13 @@ def report(db: str, out: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 3 or argv[0] not in ("ingest", "report"):
+    if len(argv) != 3 or argv[0] not in (*FLOOR_INGESTS, "report"):
         print(__doc__, file=sys.stderr)
         return 2
-    (ingest if argv[0] == "ingest" else report)(argv[1], argv[2])
+    if argv[0] == "report":
+        report(argv[1], argv[2])
+    else:
+        ingest(argv[1], argv[2], FLOOR_INGESTS[argv[0]])
     return 0
 
 

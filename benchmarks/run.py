@@ -11,6 +11,8 @@ measures, each step as its own process (wall time and that process's peak RSS), 
                on a store of the 1% file; minus interpreter start-up (`python -c pass`)
   incremental  the 1% file into a copy of the N-row store  vs  the same file into an empty store
   pricing      genai-prices per record on a sample, extrapolated to N (marked as such)
+  shapes       N OpenAI Batch output lines and N Anthropic messages (--shapes): llm-spend ingest
+               into a fresh store  vs  bare read_json + INSERT of the same fields
 
 plus the store size on disk per million rows. Ratios are the headline. Prints a table and
 writes benchmarks/results/<timestamp>.json.
@@ -135,6 +137,51 @@ class Bench:
                               "print(c.execute('SELECT count(*) FROM usage').fetchall()[0][0])", str(db)],
                              env=self.env, check=True, capture_output=True, text=True)
         return int(out.stdout)
+
+
+OTHER_SHAPES = ("batch", "anthropic")  # generate.py shapes besides chat, each ingested as a file of its own
+
+
+def prepare_shape(data: Path, size: int, shape: str) -> tuple[Path, dict]:
+    """The size's file of `shape`, generated unless an identical one is there (a sidecar records it)."""
+    path, sidecar = data / f"{shape}-{size}.jsonl", data / f"{shape}-{size}.json"
+    wanted = {"records": size, "seed": SEED, "shape": shape}
+    if sidecar.exists() and path.exists():
+        known = json.loads(sidecar.read_text())
+        if all(known.get(k) == v for k, v in wanted.items()) and known.get("bytes") == path.stat().st_size:
+            return path, known | {"reused": True}
+    written = generate(path, size, seed=SEED, start=BASE_START, days=BASE_DAYS, shape=shape)
+    info = wanted | {"lines": written.lines, "bytes": written.bytes, "duplicates": written.duplicates,
+                     "bad_lines": written.bad}
+    sidecar.write_text(json.dumps(info, indent=2))
+    return path, info | {"reused": False}
+
+
+def run_shapes(size: int, args: argparse.Namespace, env: dict) -> dict:
+    """Ingest ratios of the other fast-path formats: each shape's file into a fresh store
+    against bare read_json + INSERT of the same fields (bare.py ingest-<shape>), interleaved."""
+    results = {}
+    work = Path(tempfile.mkdtemp(prefix=f"shapes-{size}-", dir=args.data))
+    try:
+        for shape in args.shapes:
+            path, info = prepare_shape(args.data, size, shape)
+            bench = Bench(work, env, data_files(args.data, size)[2])
+            bench.runs = {"llm_spend_ingest": [], "bare_ingest": []}
+            for _ in range(args.repeat):
+                store = bench.fresh_store(f"{shape}.duckdb")
+                bench.measure("llm_spend_ingest", bench.spend(store, "ingest", str(path), "--quiet"))
+                floor = work / f"{shape}-floor.duckdb"
+                floor.unlink(missing_ok=True)
+                bench.measure("bare_ingest", [PY, str(HERE / "bare.py"), f"ingest-{shape}", str(floor), str(path)])
+            steps = {name: summarise(runs) for name, runs in bench.runs.items()}
+            results[shape] = {"data": info, "steps": steps, "store_rows": bench.count_rows(store),
+                              "floor_rows": bench.count_rows(floor),
+                              "ingest_ratio": steps["llm_spend_ingest"]["seconds"] / steps["bare_ingest"]["seconds"]}
+            print(f"  {shape}: ingest {steps['llm_spend_ingest']['seconds']:.2f} s against "
+                  f"{steps['bare_ingest']['seconds']:.2f} s bare ({results[shape]['ingest_ratio']:.2f}x)", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
 
 
 def csv_totals(path: Path) -> dict:
@@ -287,6 +334,19 @@ def table(results: list[dict], repeat: int) -> str:
     return "\n".join([render(header), render(["-" * w for w in widths]), *map(render, lines)])
 
 
+def shapes_table(results: list[dict]) -> str:
+    """The other formats' ingest ratios, one line per size and shape."""
+    lines = []
+    for result in results:
+        for shape, figures in result.get("shapes", {}).items():
+            steps = figures["steps"]
+            lines.append(f"{shape} {result['records']:,}: llm-spend ingest {steps['llm_spend_ingest']['seconds']:.2f} s, "
+                         f"bare {steps['bare_ingest']['seconds']:.2f} s, ingest ratio {figures['ingest_ratio']:.2f}x, "
+                         f"peak RSS {steps['llm_spend_ingest']['max_rss_mb']:,.0f} MB, rows {figures['store_rows']:,} "
+                         f"(bare {figures['floor_rows']:,})")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000], help="records per file")
@@ -299,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="llm-spend source tree to measure (e.g. `git archive` of a commit); default this one")
     parser.add_argument("--label", help="free text stored with the results (e.g. which commit --code holds)")
     parser.add_argument("--clean", action="store_true", help="delete the generated files at the end")
+    parser.add_argument("--shapes", nargs="*", choices=OTHER_SHAPES, default=list(OTHER_SHAPES),
+                        help="other formats whose ingest is measured at each size (none: --shapes)")
     args = parser.parse_args(argv)
     if args.repeat < 1 or any(size < 100 for size in args.sizes):
         parser.error("--repeat must be >= 1 and every size >= 100")
@@ -316,18 +378,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for size in args.sizes:
             document["sizes"].append(run_size(size, args, env))
+            if args.shapes:
+                document["sizes"][-1]["shapes"] = run_shapes(size, args, env)
     finally:
         if args.clean:
             for size in args.sizes:
                 for path in data_files(args.data, size)[:2]:
                     path.unlink(missing_ok=True)
                 (args.data / f"usage-{size}.json").unlink(missing_ok=True)
+                for shape in args.shapes:
+                    (args.data / f"{shape}-{size}.jsonl").unlink(missing_ok=True)
     document["finished"] = datetime.now(timezone.utc).isoformat()
     document["machine"]["load_average_at_end"] = os.getloadavg()
     out = args.results / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(document, indent=2))
     print()
     print(table(document["sizes"], args.repeat))
+    print(shapes_table(document["sizes"]))
     print(f"\nresults: {out}")
     return 0
 

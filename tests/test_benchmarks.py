@@ -60,8 +60,14 @@ def test_benchmark_runs_and_writes_results(tmp_path: Path) -> None:
     assert ours["rows"] == bare["rows"] > 0
     assert ours["requests"] == bare["requests"] == store["store_rows"]
     assert abs(Decimal(ours["cost"]) - Decimal(bare["cost"])) < Decimal("0.0001")
+    # The other formats: every line one row on the bare side; duplicates and bad lines not stored.
+    for shape in ("batch", "anthropic"):
+        figures = size["shapes"][shape]
+        assert figures["floor_rows"] == 50_000 and figures["ingest_ratio"] > 0
+        assert figures["store_rows"] == 50_000 - figures["data"]["duplicates"] - figures["data"]["bad_lines"]
+    assert "batch 50,000: llm-spend ingest" in done.stdout
     # The generated data is reused, the stores are gone.
-    assert not list((tmp_path / "data").glob("stores-*"))
+    assert not list((tmp_path / "data").glob("stores-*")) and not list((tmp_path / "data").glob("shapes-*"))
 
 
 def test_generator_is_deterministic_and_writes_a_matching_rate_card(tmp_path: Path) -> None:
