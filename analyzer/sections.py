@@ -185,8 +185,9 @@ def cost_parts(con: duckdb.DuckDBPyConnection, flt) -> list[tuple[str, Decimal]]
 
 def capacity(con: duckdb.DuckDBPyConnection, flt, statement: bool) -> list[dict] | None:
     """Capacities in the report's months, or None when the store has no capacity view. A tenant
-    statement never shows it: a capacity's spend, tokens and idle are everyone's figures."""
-    if statement or not scalar(con, "capacity_view_exists"):
+    statement or a --tenant report never shows it: a capacity's spend, tokens and idle are
+    everyone's figures."""
+    if statement or flt.tenant is not None or not scalar(con, "capacity_view_exists"):
         return None
     return records(con, "capacity_in_range", {"since": flt.since, "until": flt.until})
 

@@ -10,6 +10,10 @@ measures, each step as its own process (wall time and that process's peak RSS), 
   no-op        llm-spend ingest of the same file again (nothing new) on the N-row store, and
                on a store of the 1% file; minus interpreter start-up (`python -c pass`)
   incremental  the 1% file into a copy of the N-row store  vs  the same file into an empty store
+  capacity     llm-spend report --by tenant --period month --format csv on a copy of the N-row
+               store whose Llama rows (about 10%) are dedicated-endpoint usage with a capacity
+               loaded for each month (shares, idle rows)  vs  the same report on the N-row store
+               without capacities (those rows priced per token)
   pricing      genai-prices per record on a sample, extrapolated to N (marked as such)
   shapes       N OpenAI Batch output lines and N Anthropic messages (--shapes): llm-spend ingest
                into a fresh store  vs  bare read_json + INSERT of the same fields
@@ -50,10 +54,17 @@ INCREMENT_SEED = 6
 BASE_START, BASE_DAYS = "2026-08-01", 92
 INCREMENT_START, INCREMENT_DAYS = "2026-11-01", 1
 REPORT_ARGS = ["report", "--by", "tenant,feature,model", "--period", "month", "--format", "csv"]
+TENANT_REPORT_ARGS = ["report", "--by", "tenant", "--period", "month", "--format", "csv"]
+CAPACITY_MODEL = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+# One endpoint a month for the base data's three months; at most 2B tokens a month, so part idle.
+CAPACITY_FILE = ("name,kind,models,month,monthly_cost,gpus,gpu_hours,gpu_hour_rate,capacity_tokens\n"
+                 + "".join(f"llama-endpoint,dedicated,{CAPACITY_MODEL},{month},5000,,,,2000000000\n"
+                           for month in ("2026-08", "2026-09", "2026-10")))
 
 # Steps measured in every repeat, in the order they run.
 STEPS = ("startup_python", "startup_cli_help", "llm_spend_ingest", "bare_ingest", "noop", "llm_spend_report",
-         "bare_report", "incremental", "increment_alone", "noop_small_store")
+         "bare_report", "incremental", "increment_alone", "noop_small_store", "tenant_report",
+         "tenant_report_capacity")
 
 
 def data_files(data: Path, size: int) -> tuple[Path, Path, Path]:
@@ -128,9 +139,30 @@ class Bench:
         small = self.fresh_store("small.duckdb")
         self.measure("increment_alone", self.spend(small, "ingest", str(increment), "--quiet"))
         self.measure("noop_small_store", self.spend(small, "ingest", str(increment), "--quiet"))
+
+        with_capacity = self.capacity_store(store)
+        self.measure("tenant_report", self.spend(store, *TENANT_REPORT_ARGS, "-o", str(self.work / "tenants.csv")))
+        self.measure("tenant_report_capacity", self.spend(with_capacity, *TENANT_REPORT_ARGS,
+                                                          "-o", str(self.work / "tenants-capacity.csv")))
         return {"store_bytes": store.stat().st_size, "floor_bytes": floor.stat().st_size,
                 "store_rows": self.count_rows(store), "floor_rows": self.count_rows(floor),
-                "report": csv_totals(self.work / "report.csv"), "bare_report": csv_totals(self.work / "bare.csv")}
+                "report": csv_totals(self.work / "report.csv"), "bare_report": csv_totals(self.work / "bare.csv"),
+                "tenant_report": csv_totals(self.work / "tenants.csv"),
+                "tenant_report_capacity": csv_totals(self.work / "tenants-capacity.csv")}
+
+    def capacity_store(self, store: Path) -> Path:
+        """A copy of `store` whose CAPACITY_MODEL rows are dedicated usage, with CAPACITY_FILE loaded
+        (set-up, not measured: the mode is changed in place as `ingest --reread --mode` would)."""
+        copy = self.work / "capacity.duckdb"
+        shutil.copyfile(store, copy)
+        subprocess.run([PY, "-c", "import duckdb,sys; c=duckdb.connect(sys.argv[1]); "
+                        "c.execute(\"UPDATE usage SET mode = 'dedicated' WHERE model = ?\", [sys.argv[2]]); c.close()",
+                        str(copy), CAPACITY_MODEL], env=self.env, check=True, capture_output=True)
+        capacity_csv = self.work / "capacity.csv"
+        capacity_csv.write_text(CAPACITY_FILE)
+        subprocess.run(self.spend(copy, "capacity", "load", str(capacity_csv)), env=self.env, cwd=self.work,
+                       check=True, capture_output=True)
+        return copy
 
     def count_rows(self, db: Path) -> int:
         out = subprocess.run([PY, "-c", "import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
@@ -185,11 +217,16 @@ def run_shapes(size: int, args: argparse.Namespace, env: dict) -> dict:
 
 
 def csv_totals(path: Path) -> dict:
-    """Rows, requests and cost of a report CSV: both reports must agree (same work on both sides)."""
+    """Rows, requests and cost of a report CSV: both reports must agree (same work on both sides);
+    with capacities, idle_rows and idle_cost are the (idle capacity) rows'."""
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    return {"rows": len(rows), "requests": sum(int(r["requests"]) for r in rows),
-            "cost": str(sum((Decimal(r["cost"]) for r in rows if r["cost"]), Decimal(0)))}
+    totals = {"rows": len(rows), "requests": sum(int(r["requests"]) for r in rows),
+              "cost": str(sum((Decimal(r["cost"]) for r in rows if r["cost"]), Decimal(0)))}
+    idle = [r for r in rows if r.get("idle_capacity") == "True"]
+    if idle:
+        totals |= {"idle_rows": len(idle), "idle_cost": str(sum((Decimal(r["cost"]) for r in idle), Decimal(0)))}
+    return totals
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -245,6 +282,7 @@ def derive(size: int, data_info: dict, steps: dict, disk: dict, pricing: dict) -
     return {
         "ingest_ratio": s["llm_spend_ingest"] / s["bare_ingest"],
         "report_ratio": s["llm_spend_report"] / s["bare_report"],
+        "capacity_report_ratio": s["tenant_report_capacity"] / s["tenant_report"],
         "noop_beyond_startup_seconds": s["noop"] - startup,
         "noop_beyond_cli_help_seconds": s["noop"] - s["startup_cli_help"],
         "noop_small_store_beyond_startup_seconds": s["noop_small_store"] - startup,
@@ -300,6 +338,9 @@ ROWS = [  # (label, how to get the value from a size's result, format)
     ("llm-spend report csv (s)", lambda r: r["steps"]["llm_spend_report"]["seconds"], "{:.2f}"),
     ("bare group-by to csv (s)", lambda r: r["steps"]["bare_report"]["seconds"], "{:.2f}"),
     ("  report ratio (target <= 1.5)", lambda r: r["derived"]["report_ratio"], "{:.2f}x"),
+    ("tenant report csv (s)", lambda r: r["steps"]["tenant_report"]["seconds"], "{:.2f}"),
+    ("same with a capacity loaded (s)", lambda r: r["steps"]["tenant_report_capacity"]["seconds"], "{:.2f}"),
+    ("  capacity ratio (target <= 1.2)", lambda r: r["derived"]["capacity_report_ratio"], "{:.2f}x"),
     ("python -c pass (s)", lambda r: r["steps"]["startup_python"]["seconds"], "{:.3f}"),
     ("llm-spend --help (s)", lambda r: r["steps"]["startup_cli_help"]["seconds"], "{:.3f}"),
     ("no-op ingest, N-row store (s)", lambda r: r["steps"]["noop"]["seconds"], "{:.3f}"),

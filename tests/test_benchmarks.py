@@ -17,8 +17,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 STEPS = ("startup_python", "startup_cli_help", "llm_spend_ingest", "bare_ingest", "noop", "llm_spend_report",
-         "bare_report", "incremental", "increment_alone", "noop_small_store")
-DERIVED = ("ingest_ratio", "report_ratio", "incremental_over_increment_alone", "ingest_records_per_second",
+         "bare_report", "incremental", "increment_alone", "noop_small_store", "tenant_report",
+         "tenant_report_capacity")
+DERIVED = ("ingest_ratio", "report_ratio", "capacity_report_ratio", "incremental_over_increment_alone",
+           "ingest_records_per_second",
            "store_mb_per_million_rows", "pricing_baseline_extrapolated_seconds",
            "speedup_over_pricing_baseline_extrapolated", "pricing_only_speedup_extrapolated")
 
@@ -66,6 +68,10 @@ def test_benchmark_runs_and_writes_results(tmp_path: Path) -> None:
         assert figures["floor_rows"] == 50_000 and figures["ingest_ratio"] > 0
         assert figures["store_rows"] == 50_000 - figures["data"]["duplicates"] - figures["data"]["bad_lines"]
     assert "batch 50,000: llm-spend ingest" in done.stdout
+    # The tenant report with a capacity: every request still there, one idle row a month.
+    plain, capacity = store["tenant_report"], store["tenant_report_capacity"]
+    assert plain["requests"] == capacity["requests"] == store["store_rows"]
+    assert capacity["idle_rows"] == 3 and Decimal(capacity["idle_cost"]) > 0 and "idle_rows" not in plain
     # The generated data is reused, the stores are gone.
     assert not list((tmp_path / "data").glob("stores-*")) and not list((tmp_path / "data").glob("shapes-*"))
 

@@ -210,6 +210,9 @@ def test_a_tenant_report_and_a_store_without_capacities_show_no_idle(spend, tmp_
     one = report_json(spend, "--by", "tenant", "--tenant", "a")
     assert "capacity" not in one and "idle_capacity_cost" not in one["totals"]
     assert [r["tenant"] for r in one["rows"]] == ["a"]
+    text, page = html_of(spend, "--by", "tenant", "--tenant", "a")
+    assert "Capacity and idle" not in page.headings and "(idle capacity)" not in text
+    assert "Capacity and idle" in html_of(spend, "--by", "tenant")[1].headings
 
 
 def test_a_closed_month_keeps_the_idle_frozen_at_its_close(spend, tmp_path):
