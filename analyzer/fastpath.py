@@ -85,6 +85,7 @@ def stage_usage_fast(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader,
     when the file has been parsed (the progress line)."""
     parse(con, path, reader)
     if scalar(con, "count_fast_parsed") != scan.lines:
+        con.execute(query("drop_fast_parsed"))
         return False
     if on_parsed is not None:
         on_parsed(scan.lines)

@@ -332,7 +332,8 @@ class Ingest:
         stored copies of the records read the new values (README "identity")."""
         con = self.con
         con.execute(query("find_known_ids"))
-        con.execute(query("resolve_known_ids" if scalar(con, "count_known_ids") else "no_known_ids"))
+        suspects = scalar(con, "count_known_ids")
+        con.execute(query("resolve_known_ids" if suspects else "no_known_ids"))
         flags = {"reread": self.reread}
         result.conflicts = scalar(con, "count_conflicts", flags)
         if result.conflicts:
@@ -340,8 +341,9 @@ class Ingest:
         if self.reread:
             result.rows_replaced = con.execute(query("replace_stored_rows"), {
                 "provider_override": self.provider, "mode": self.mode, "mode_map": self.mode_map}).fetchall()[0][0]
-        result.rows_new = con.execute(query("insert_new_usage"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
-        con.execute(query("insert_new_ids"))
+        inserts = ("insert_new_usage", "insert_new_ids") if suspects else ("insert_all_usage", "insert_all_ids")
+        result.rows_new = con.execute(query(inserts[0]), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
+        con.execute(query(inserts[1]))
 
     def _stage(self, path: Path, reader: Reader, sample: Sample, scan: FileScan | None,
                normalise: Callable[[str | None], None]) -> None:

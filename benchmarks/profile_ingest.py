@@ -92,7 +92,8 @@ def profile_steps(path: Path, rates: Path | None, store: Path, timer: Timer) -> 
     from analyzer.rates import load_card
     from analyzer.store import open_store
 
-    with open_store(store) as con:
+    # the connection the CLI opens: with the config's memory limit (the temp tables spill at it)
+    with open_store(store, extra={"memory_limit": Config().memory_limit}) as con:
         if rates:
             load_card(con, rates)
         patched = {name: timed_function(ingest, name, timer, label) for name, label in (

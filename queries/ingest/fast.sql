@@ -30,6 +30,9 @@ CREATE OR REPLACE TEMP MACRO spend_fast_found(metadata, request, user_value, tea
 -- name: count_fast_parsed
 SELECT count(*) FROM fast_parsed;
 
+-- name: drop_fast_parsed
+DROP TABLE fast_parsed;
+
 -- name: first_fast_rowid
 SELECT min(rowid) FROM fast_parsed;
 
@@ -44,6 +47,8 @@ SELECT source_line FROM staged_fast WHERE reason IS NOT NULL;
 SELECT count(*) FROM fast_raw_lines;
 
 -- name: set_aside_fast_rows
+-- The parsed rows are not read again: dropped now, so the steps after have their memory.
+DROP TABLE fast_parsed;
 DROP TABLE IF EXISTS staged_fast;
 ALTER TABLE staged RENAME TO staged_fast;
 

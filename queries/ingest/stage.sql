@@ -91,8 +91,10 @@ checked AS (
         WHEN reasoning_tokens > output_tokens THEN 'reasoning tokens exceed output tokens'
         WHEN audio_output_tokens + image_output_tokens > output_tokens THEN 'audio and image tokens exceed output tokens'
         -- a blank id is replaced by the record's hash, which needs the raw text: a row parsed
-        -- without it (the fast path) is handed back to be read from its raw line
-        WHEN raw IS NULL AND trim(request_id, E' \t\r\n') = '' THEN 'blank request id'
+        -- without it (the fast path) is handed back to be read from its raw line (the trim only
+        -- where the first character may be trimmed: it cost a fifth of the fast path's checks)
+        WHEN raw IS NULL AND (request_id = '' OR ascii(request_id) IN (9, 10, 13, 32))
+             AND trim(request_id, E' \t\r\n') = '' THEN 'blank request id'
     END) AS why
     FROM normalised
 ),
@@ -219,6 +221,17 @@ INSERT INTO usage_ids
 SELECT hash(s.request_id) FROM staged s
 ANTI JOIN staged_known k ON k.source_line = s.source_line
 WHERE s.reason IS NULL;
+
+-- name: insert_all_usage
+-- insert_new_usage when no staged identity may be known (no suspects: the usual first read of
+-- a file), without the anti-join.
+INSERT INTO usage BY NAME
+SELECT s.* EXCLUDE (reason, raw), $source_file AS source_file, $run_id AS run_id
+FROM staged s WHERE s.reason IS NULL;
+
+-- name: insert_all_ids
+-- insert_new_ids without the anti-join (as insert_all_usage).
+INSERT INTO usage_ids SELECT hash(request_id) FROM staged WHERE reason IS NULL;
 
 -- name: replace_stored_rows
 -- `ingest --reread`: stored records read again take the new attribution and token counts (and
