@@ -33,7 +33,8 @@ DATA_FILE = "data.parquet"
 # The tables beside usage that the pricing views and reports read, written whole. Fixed names:
 # the only table names Python puts into SQL here, never text from a user.
 TABLES = ("settings", "rates", "rate_versions", "rate_version_rows", "capacities", "capacity_versions",
-          "capacity_version_rows", "month_closes", "closed_usage", "closed_capacity_costs", "billed_costs")
+          "capacity_version_rows", "month_closes", "closed_usage", "closed_capacity_costs", "billed_costs",
+          "reconciliations", "reconciliation_rows")
 
 
 @dataclass

@@ -60,7 +60,12 @@ def spark_session(master: str | None = None):
     """The SparkSession: `master` (--spark-master), else $LLM_SPEND_SPARK_MASTER, else local[2].
     An existing session (spark-submit's, or a test's) is reused: getOrCreate."""
     require_spark()
+    import logging
+
     from pyspark.sql import SparkSession
+
+    # pyspark logs a failed query's JVM stack as JSON on stderr; the error becomes one line instead.
+    logging.getLogger("SQLQueryContextLogger").disabled = True
 
     master = master or os.environ.get("LLM_SPEND_SPARK_MASTER") or LOCAL_MASTER
     active = SparkSession.getActiveSession()

@@ -18,7 +18,7 @@ def lake(spend, tmp_path):
     load(spend, tmp_path, CARD, SAMPLE)
     folder = tmp_path / "lake"
     result = spend.ok("export", "--lake", folder)
-    assert "usage 6 rows in 2 months (2 written, 0 unchanged); 11 tables written, 0 unchanged" in result.stderr
+    assert "usage 6 rows in 2 months (2 written, 0 unchanged); 13 tables written, 0 unchanged" in result.stderr
     return folder
 
 
@@ -41,12 +41,12 @@ def test_export_rewrites_only_what_changed(lake, spend, tmp_path):
     september = lake / "usage" / "month=2026-09" / "data.parquet"
     before = september.stat().st_mtime_ns, september.stat().st_ino
     again = spend.ok("export", "--lake", lake)
-    assert "(0 written, 2 unchanged); 0 tables written, 11 unchanged" in again.stderr
+    assert "(0 written, 2 unchanged); 0 tables written, 13 unchanged" in again.stderr
     (tmp_path / "late.csv").write_text(HEADER + "r7,2026-10-02T10:00:00Z,m,10,0,0,1,acme,chat\n", encoding="utf-8")
     spend.ok("ingest", tmp_path / "late.csv", config=tmp_path / "attribution.toml")
     after = spend.ok("export", "--lake", lake)
     # October changed (r7), and the tables the ingest run touched nothing the lake holds
-    assert "usage 7 rows in 2 months (1 written, 1 unchanged); 0 tables written, 11 unchanged" in after.stderr
+    assert "usage 7 rows in 2 months (1 written, 1 unchanged); 0 tables written, 13 unchanged" in after.stderr
     assert (september.stat().st_mtime_ns, september.stat().st_ino) == before
     manifest = json.loads((lake / MANIFEST).read_text())
     assert manifest["usage"]["2026-10"]["rows"] == 2 and manifest["usage"]["2026-09"]["rows"] == 5
