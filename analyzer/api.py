@@ -76,11 +76,12 @@ def _decimal(value) -> Decimal | None:
 class Store:
     """One llm-spend store; each method returns a `Result` (`.rows`, `.total`, `.pl()`, `.arrow()`)."""
 
-    def __init__(self, path: Path, config, *, read_only: bool = True, wait: float = 0):
+    def __init__(self, path: Path, config, *, read_only: bool = True, wait: float = 0, lake: str | Path | None = None):
         self.path = Path(path)
         self.config = config
         self.read_only = read_only
         self.wait = wait
+        self.lake = lake  # a Parquet lake (llm-spend export --lake) read instead of the store
 
     def __repr__(self) -> str:
         return f"<Store {self.path} {'read-only' if self.read_only else 'read-write'}>"
@@ -94,8 +95,13 @@ class Store:
     @contextlib.contextmanager
     def connection(self) -> Iterator:
         """A DuckDB connection to the store for the length of a `with` block (closed after)."""
+        from analyzer.store import open_lake
         from analyzer.store import open_store as open_duckdb
 
+        if self.lake is not None:
+            with open_lake(self.lake, extra={"memory_limit": self.config.memory_limit}) as con:
+                yield con
+            return
         with open_duckdb(self.path, read_only=self.read_only, wait=self.wait,
                          extra={"memory_limit": self.config.memory_limit}) as con:
             yield con

@@ -57,8 +57,8 @@ def require_spark() -> None:
 
 
 def spark_session(master: str | None = None):
-    """The SparkSession: `master` (--spark-master), else $LLM_SPEND_SPARK_MASTER, else local[2].
-    An existing session (spark-submit's, or a test's) is reused: getOrCreate."""
+    """The SparkSession: `master` (--spark-master), else $LLM_SPEND_SPARK_MASTER, else spark-submit's
+    master when run by spark-submit, else local[2]. An active session (a test's) is reused."""
     require_spark()
     import logging
 
@@ -67,13 +67,18 @@ def spark_session(master: str | None = None):
     # pyspark logs a failed query's JVM stack as JSON on stderr; the error becomes one line instead.
     logging.getLogger("SQLQueryContextLogger").disabled = True
 
-    master = master or os.environ.get("LLM_SPEND_SPARK_MASTER") or LOCAL_MASTER
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    builder = SparkSession.builder.master(master)
+    master = master or os.environ.get("LLM_SPEND_SPARK_MASTER")
+    builder = SparkSession.builder
+    # Under spark-submit (its JVM is already up: PYSPARK_GATEWAY_PORT), spark-submit's --master
+    # and --conf hold unless --spark-master is given.
+    if master or "PYSPARK_GATEWAY_PORT" not in os.environ:
+        master = master or LOCAL_MASTER
+        builder = builder.master(master)
     settings = dict(_SETTINGS)
-    if master.startswith("local"):
+    if master and master.startswith("local"):
         settings.update(_LOCAL_SETTINGS)
     log_config = Path(__file__).resolve().parent / "data" / "spark-log4j2.properties"
     settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={log_config.as_uri()} -Duser.timezone=UTC"
@@ -83,4 +88,4 @@ def spark_session(master: str | None = None):
         return builder.getOrCreate()
     except Exception as exc:  # the JVM did not start, or the master is unreachable
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(f"cannot start Spark (master {master}): {first}") from None
+        raise UsageError(f"cannot start Spark (master {master or 'of spark-submit'}): {first}") from None

@@ -73,6 +73,7 @@ def test_export_refuses_a_folder_that_is_not_a_lake(spend, tmp_path):
 ], ids=lambda a: a[0])
 def test_a_lake_reads_as_the_store(lake, spend, args):
     on_store = spend.ok(*args).stdout
+    spend.db.rename(spend.db.with_name("elsewhere.duckdb"))  # the lake alone
     on_lake = spend.ok(*args[:1], "--lake", lake, *args[1:]).stdout
     assert on_lake == on_store and on_store.strip()
 

@@ -37,7 +37,7 @@ def whatif(obj: Context, as_model: str | None, mode: str | None, provider: str |
     """
     from analyzer.api import Store
 
-    result = Store(obj.db, obj.config, wait=wait).whatif(
+    result = Store(obj.db, obj.config, wait=wait, lake=obj.lake).whatif(
         as_model=as_model, mode=mode, provider=provider, rates=rates, by=by_text, month=month,
         since=day(since), until=day(until), where=where)
     write_text(render_result(result, fmt), output)
