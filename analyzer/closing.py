@@ -121,7 +121,7 @@ def reopen_month(con: duckdb.DuckDBPyConnection, month: date, by: str | None = N
         close = first_row(con, "month_close", {"month": month})
         if not close:
             raise MonthState(f"{month:%Y-%m} is not closed; nothing changed")
-        late = records(con, "late_arrivals", _month_bounds(month) | {"tenant": None})
+        late = late_arrivals(con, **_month_bounds(month))
         for name in ("unfreeze_month_usage", "unfreeze_month_capacity", "delete_month_close"):
             con.execute(query(name), {"month": month})
         now = first_row(con, "month_current_cost", {"month": month})
@@ -208,8 +208,18 @@ def repriced_note(changed: list[Repriced], currency: str = "USD") -> str:
 
 def late_arrivals(con: duckdb.DuckDBPyConnection, since=None, until=None, tenant: str | None = None) -> list[dict]:
     """Per closed month in [since, until): the late arrivals (rows, requests, cost at current
-    rates) kept out of its frozen totals."""
+    rates) kept out of its frozen totals; nothing is priced when no month is closed."""
+    if not scalar(con, "closed_month_count"):
+        return []
+    con.execute(query("create_closed_month_usage"))
     return records(con, "late_arrivals", {"since": since, "until": until, "tenant": tenant})
+
+
+def late_in_run(con: duckdb.DuckDBPyConnection, run_id: int) -> list[dict]:
+    """The records an ingest run stored for closed months (late arrivals), per month."""
+    if not scalar(con, "closed_month_count"):
+        return []
+    return records(con, "late_in_run", {"run_id": run_id})
 
 
 def late_note(late: list[dict], currency: str = "USD") -> str:

@@ -56,6 +56,9 @@ class Report:
     # The capacity section (analyzer/capacityreport.py) when the store has capacities and the
     # report is about everyone; then rows carry idle_capacity and totals idle_capacity_cost.
     capacity: list[dict] | None = None
+    # Late arrivals for closed months in the report's period (analyzer.closing.late_arrivals):
+    # stored after the close, kept out of the frozen totals, shown apart.
+    late_arrivals: list[dict] = field(default_factory=list)
 
     @property
     def columns(self) -> list[str]:
@@ -128,6 +131,7 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
     table per dimension; with `projection`, the month-end projection as of `as_of` (default
     today, UTC) per tenant / feature of `by`. CSV outputs print only the rows: they skip the
     extra scans."""
+    from analyzer.closing import late_arrivals
     from analyzer.projection import project_month_end
 
     rows = spend_rows(con, by, period, flt)
@@ -136,6 +140,7 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
         totals=first_row(con, "spend_totals", flt.params) if totals else {},
         unpriced=records(con, "spend_unpriced", flt.params) if totals else [],
         currency=scalar(con, "get_setting", {"key": "currency"}) or "USD",
+        late_arrivals=late_arrivals(con, flt.since, flt.until, flt.tenant),
     )
     if projection:
         projected = project_month_end(con, flt, by, as_of)
@@ -161,6 +166,7 @@ def report_document(report: Report) -> dict:
         "totals": report.totals,
         "rows": report.rows,
         "unpriced": report.unpriced,
+        "late_arrivals": report.late_arrivals,
     }
     if report.projection is not None:
         data["projection"] = report.projection.as_dict()

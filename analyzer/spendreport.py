@@ -95,6 +95,10 @@ def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
             text += "\n" + projection_text(report.projection)
         if report.capacity is not None:
             text += "\n" + section_text(report.capacity, report.currency)
+        if report.late_arrivals:
+            from analyzer.closing import late_note
+
+            text += "\n" + late_note(report.late_arrivals, report.currency) + "\n"
     columns = report.data_columns
     report.rows = [{c: r.get(c) for c in columns} for r in rows]
     return Result(columns, [[r.get(c) for c in columns] for r in rows], document=report_document(report),

@@ -21,6 +21,7 @@ def store_status(con: duckdb.DuckDBPyConnection) -> dict:
     Counts are integers; shares are fractions in [0, 1] (None when there is nothing to share);
     cost is a Decimal (None when nothing is priced)."""
     from analyzer.anomalies import recent_anomalies
+    from analyzer.closing import late_arrivals
 
     coverage = _one(con, "status_coverage")
     usage = _one(con, "status_usage")
@@ -36,6 +37,9 @@ def store_status(con: duckdb.DuckDBPyConnection) -> dict:
         "rejects": records(con, "status_rejects"),
         "conflicts": _one(con, "status_conflicts"),
         "schema": [row["name"] for row in records(con, "status_schema")],
+        # closed months (llm-spend close) and the records stored for them since (kept apart)
+        "closed_months": records(con, "list_closes"),
+        "late_arrivals": late_arrivals(con),
         # unusual days among the last 30 with data (rule: analyzer/anomalies.py, README "Anomalies")
         "anomalies": [vars(a) for a in recent_anomalies(con, usage.get("last_ts"))],
     }
@@ -54,6 +58,7 @@ def _percent(part: int, whole: int) -> str:
 def status_text(status: dict) -> str:
     """Human summary of store_status, for a terminal (names made visible: they come from the logs)."""
     from analyzer.anomalies import Rule
+    from analyzer.closing import amount
     from analyzer.render import label, visible
 
     usage, files, cov, run = status["usage"], status["files"], status["coverage"], status["last_run"]
@@ -87,5 +92,12 @@ def status_text(status: dict) -> str:
     if conflicts.get("count"):
         lines.append(f"conflicts: {conflicts['count']:,} copies of {conflicts['ids']:,} stored ids with other token "
                      f"counts, not stored (table ingest_conflicts; last in run #{conflicts['last_run_id']})")
+    for close in status["closed_months"]:
+        lines.append(f"closed: {close['month']}: {close['requests']:,} requests, {amount(close['cost'])} frozen"
+                     + (f" + idle capacity {amount(close['idle_cost'])}" if close["idle_cost"] is not None else "")
+                     + f" (through ingest run {close['through_run_id']})")
+    for late in status["late_arrivals"]:
+        lines.append(f"late arrivals: {late['month']}: {late['rows']:,} rows, {late['requests']:,} requests, "
+                     f"{amount(late['cost'])} at current rates, not in the closed totals")
     lines.append(f"schema: {', '.join(status['schema'])}")
     return "\n".join(lines) + "\n"

@@ -157,3 +157,40 @@ def test_a_capacity_load_after_a_close_is_refused_and_capacity_costs_stay_frozen
     assert [(c["spend"], c["idle_cost"], c["allocated_cost"]) for c in costs] == [("100", "45", "55")]
     [log] = spend.sql("SELECT capacity_version, cost FROM close_log WHERE action = 'reprice-closed'")
     assert log == {"capacity_version": 2, "cost": "150"}
+
+
+# --- late arrivals -----------------------------------------------------------------------------------
+
+def test_a_late_record_is_kept_apart_and_counted_in_status_ingest_and_report(spend, tmp_path):
+    closed_store(spend, tmp_path)
+    done = spend.ok("ingest", write_jsonl(tmp_path / "late.jsonl", [
+        chat_record("s3", created=at("2026-09-25"), prompt=2000), chat_record("o2", created=at("2026-10-06"))]))
+    assert done.stdout.splitlines()[-1] == ("late arrivals for closed months, kept out of their totals: "
+                                            "2026-09: 1 requests (see status)")
+    # stored, but the closed month keeps its frozen total; October (open) has its new record
+    assert month_costs(spend) == {"2026-09": Decimal("0.006"), "2026-10": Decimal("0.006")}
+    [late] = spend.sql("SELECT request_id, strftime(closed_month, '%Y-%m') AS month, cost FROM late_usage")
+    assert late == {"request_id": "s3", "month": "2026-09", "cost": "0.005"}
+    status = json.loads(spend.ok("status", "--format", "json").stdout)
+    assert status["late_arrivals"] == [{"month": "2026-09", "rows": 1, "requests": 1, "unpriced_requests": 0,
+                                        "cost": "0.005", "first_run_id": 2, "last_run_id": 2}]
+    assert [c["month"] for c in status["closed_months"]] == ["2026-09"]
+    text = spend.ok("status").stdout
+    assert "closed: 2026-09: 2 requests, $0.006 frozen (through ingest run 1)\n" in text
+    assert "late arrivals: 2026-09: 1 rows, 1 requests, $0.005 at current rates, not in the closed totals\n" in text
+    # the month's report: the frozen numbers, the late arrivals apart (table, JSON, HTML)
+    report = json.loads(spend.ok("report", "--month", "2026-09", "--by", "model", "--format", "json").stdout)
+    assert [(r["requests"], Decimal(r["cost"])) for r in report["rows"]] == [(2, Decimal("0.006"))]
+    assert Decimal(report["totals"]["cost"]) == Decimal("0.006")
+    assert report["late_arrivals"] == status["late_arrivals"]
+    table = spend.ok("report", "--month", "2026-09", "--by", "model").stdout
+    assert table.splitlines()[-1] == ("late arrivals for closed months, not in their totals: "
+                                      "2026-09: 1 requests, $0.005 at current rates")
+    html = spend.ok("report", "--month", "2026-09", "--format", "html").stdout
+    section = html.split('<h2 id="late-arrivals">', 1)[1].split("</table>", 1)[0]
+    assert "<td>2026-09</td>" in section and "$0.005" in section
+    # a report of an open month has none
+    october = json.loads(spend.ok("report", "--month", "2026-10", "--format", "json").stdout)
+    assert october["late_arrivals"] == []
+    assert 'id="late-arrivals"' not in spend.ok("report", "--month", "2026-10", "--format", "html").stdout
+

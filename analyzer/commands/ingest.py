@@ -53,6 +53,7 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
     Example (cron): llm-spend --db /data/usage.duckdb ingest /exports/ --quiet --wait 600
     Example (after fixing [attribution]): llm-spend ingest --reread /exports/2026-09/
     """
+    from analyzer.closing import late_in_run
     from analyzer.ingest import guard_rail_failures, ingest_paths
     from analyzer.progress import Progress, TerminalProgress
     from analyzer.render import visible
@@ -64,11 +65,13 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
                 progress.attach(con)
             summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode, progress=progress,
                                    default_time=default_time, reread=reread, provider=provider)
+            late = late_in_run(con, summary.run_id)
     finally:
         progress.finish()  # erase the line, also before an error line
     tripped = guard_rail_failures(summary, min_coverage=fail_under_coverage, max_reject_rate=max_reject_rate)
     if as_json:
-        click.echo(json.dumps(summary_dict(summary) | {"guard_rails_failed": [str(t) for t in tripped]}, indent=2))
+        click.echo(json.dumps(summary_dict(summary) | {"guard_rails_failed": [str(t) for t in tripped]}
+                              | ({"late_arrivals": late} if late else {}), indent=2))
     elif not quiet:
         for result in summary.files:
             if result.status == "read":
@@ -82,6 +85,9 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
         for warning in summary.warnings:
             click.echo(f"warning: {visible(warning)}")
         click.echo(summary_line(summary))
+        if late:
+            months = ", ".join(f"{m['month']}: {m['requests']:,} requests" for m in late)
+            click.echo(f"late arrivals for closed months, kept out of their totals: {months} (see status)")
     for result in summary.errors:
         click.echo(f"error: {visible(result.note)}", err=True)
     for failure in tripped:

@@ -93,19 +93,6 @@ LEFT JOIN usage_costs u USING (month)
 LEFT JOIN idle i USING (month)
 ORDER BY c.month;
 
--- name: late_arrivals
--- Late arrivals per closed month (stored by an ingest run after the close, kept out of its frozen
--- totals), at current rates, for the months in [$since, $until) (NULL: unbounded) and $tenant.
-SELECT strftime(closed_month, '%Y-%m') AS month, count(*) AS rows,
-       CAST(sum(requests) AS BIGINT) AS requests,
-       CAST(coalesce(sum(requests) FILTER (WHERE NOT priced), 0) AS BIGINT) AS unpriced_requests,
-       sum(cost) AS cost, min(run_id) AS first_run_id, max(run_id) AS last_run_id
-FROM late_usage
-WHERE ($since IS NULL OR ts >= $since)
-  AND ($until IS NULL OR ts < $until)
-  AND ($tenant IS NULL OR tenant = $tenant)
-GROUP BY closed_month ORDER BY closed_month;
-
 -- name: list_closes
 -- The closed months now, oldest first.
 SELECT strftime(month, '%Y-%m') AS month, closed_at, closed_by, rates_version, capacity_version,
@@ -118,3 +105,27 @@ SELECT count(*) FROM month_closes;
 -- name: month_idle_cost
 -- The month's idle capacity at the current capacities (NULL: no capacity that month).
 SELECT sum(idle_cost) FROM capacity_costs_current WHERE utc_month(month_start) = $month;
+
+-- name: late_arrivals
+-- Late arrivals per closed month (stored by an ingest run after the close, kept out of its frozen
+-- totals), at current rates, for the months in [$since, $until) (NULL: unbounded) and $tenant.
+-- The rows and costs of the late_usage view, priced over the closed months' usage alone (the
+-- temp view closed_month_usage), not the whole store.
+SELECT strftime(c.month, '%Y-%m') AS month, count(*) AS rows,
+       CAST(sum(p.requests) AS BIGINT) AS requests,
+       CAST(coalesce(sum(p.requests) FILTER (WHERE NOT p.priced), 0) AS BIGINT) AS unpriced_requests,
+       sum(p.cost) AS cost, min(p.run_id) AS first_run_id, max(p.run_id) AS last_run_id
+FROM price_usage('closed_month_usage', 'rates', store_batch_discount()) p
+JOIN month_closes c ON utc_month(p.ts) = c.month
+WHERE p.run_id > c.through_run_id
+  AND ($since IS NULL OR p.ts >= $since)
+  AND ($until IS NULL OR p.ts < $until)
+  AND ($tenant IS NULL OR p.tenant = $tenant)
+GROUP BY c.month ORDER BY c.month;
+
+-- name: late_in_run
+-- The records of one ingest run that are late arrivals for closed months, per month.
+SELECT strftime(c.month, '%Y-%m') AS month, count(*) AS rows, CAST(sum(u.requests) AS BIGINT) AS requests
+FROM usage u JOIN month_closes c ON utc_month(u.ts) = c.month
+WHERE u.run_id = $run_id AND u.run_id > c.through_run_id
+GROUP BY c.month ORDER BY c.month;
