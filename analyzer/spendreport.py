@@ -30,6 +30,7 @@ class ReportRequest:
     as_of: date | None = None
     budgets: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     section: str = "rows"  # or "capacity": the capacity section alone (a CSV is one table)
+    reprice: bool = False  # frozen vs current-rate cost per group (analyzer/repricing.py)
 
     def filter(self):
         from analyzer.reports import make_filter
@@ -55,6 +56,16 @@ def produce(con: duckdb.DuckDBPyConnection, request: ReportRequest, output: str 
         raise UsageError(f"--section capacity is a table, CSV or JSON; the {request.fmt} report holds every section")
     if request.section != "capacity":  # a capacity month without usage is all idle: still shown
         check_filter_matches(con, flt)
+    if request.reprice:
+        from analyzer.outputs import emit
+        from analyzer.repricing import reprice_result
+
+        if request.fmt == "focus":
+            raise UsageError("--reprice writes table, csv, json or html, not focus")
+        if request.section != "rows":
+            raise UsageError("--reprice shows the report rows: drop --section")
+        emit(reprice_result(con, by, request.period, flt), request.fmt, output)
+        return []
     if request.fmt == "focus":
         return _focus(con, flt, output)
     from analyzer.outputs import emit
@@ -128,6 +139,8 @@ def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: s
         raise UsageError("--per-tenant writes statements, which hold no capacity section: drop --section")
     if request.fmt not in ("table", "html"):
         raise UsageError("--per-tenant writes HTML and CSV: drop --format")
+    if request.reprice:
+        raise UsageError("--reprice goes without --per-tenant")
     if Path(folder).exists() and not Path(folder).is_dir():
         raise UsageError(f"-o {folder} is a file: --per-tenant needs a folder")
     flt = request.filter()

@@ -194,3 +194,38 @@ def test_a_late_record_is_kept_apart_and_counted_in_status_ingest_and_report(spe
     assert october["late_arrivals"] == []
     assert 'id="late-arrivals"' not in spend.ok("report", "--month", "2026-10", "--format", "html").stdout
 
+
+# --- report --reprice -----------------------------------------------------------------------------
+
+def test_report_reprice_shows_the_new_numbers_next_to_the_frozen_ones(spend, tmp_path):
+    dear = closed_store(spend, tmp_path)
+    spend.ok("rates", "load", dear, "--reprice-closed")
+    spend.ok("ingest", write_jsonl(tmp_path / "late.jsonl", [chat_record("s3", created=at("2026-09-25"))]))
+    document = json.loads(spend.ok("report", "--reprice", "--by", "model", "--format", "json").stdout)
+    rows = [(r["period"], r["model"], r["requests"], Decimal(r["frozen_cost"]), Decimal(r["current_cost"]),
+             Decimal(r["difference"])) for r in document["rows"]]
+    # September: frozen $0.006, $0.012 at the dearer card (the late record in neither); October is open
+    assert rows == [("2026-09", "m", 2, Decimal("0.006"), Decimal("0.012"), Decimal("0.006")),
+                    ("2026-10", "m", 1, Decimal("0.006"), Decimal("0.006"), Decimal("0"))]
+    total = document["total"]
+    assert (Decimal(total["frozen_cost"]), Decimal(total["current_cost"]), Decimal(total["difference"])) == (
+        Decimal("0.012"), Decimal("0.018"), Decimal("0.006"))
+    csv_text = spend.ok("report", "--reprice", "--by", "model", "--format", "csv").stdout
+    assert csv_text.splitlines()[:2] == [
+        "period,model,requests,frozen_cost,current_cost,difference,frozen_unpriced_requests,current_unpriced_requests",
+        "2026-09,m,2,0.006,0.012,0.006,0,0"]
+    table = spend.ok("report", "--reprice", "--by", "model", "--month", "2026-09").stdout.splitlines()
+    assert [line.split() for line in table if not line.startswith("-")] == [
+        ["period", "model", "requests", "frozen_cost", "current_cost", "difference"],
+        ["2026-09", "m", "2", "$0.0060", "$0.0120", "$0.0060"],
+        ["total", "2", "$0.0060", "$0.0120", "$0.0060"]]
+    html = spend.ok("report", "--reprice", "--by", "model", "--format", "html").stdout
+    body = html.split('<table id="reprice">', 1)[1].split("</table>", 1)[0]
+    assert ('<td>2026-09</td><td>m</td><td class="num">2</td><td class="num">$0.0060</td>'
+            '<td class="num">$0.0120</td><td class="num">+$0.0060</td>') in body
+    # the plain report keeps the frozen numbers
+    plain = json.loads(spend.ok("report", "--by", "model", "--format", "json").stdout)
+    assert [(r["period"], Decimal(r["cost"])) for r in plain["rows"]] == [
+        ("2026-09", Decimal("0.006")), ("2026-10", Decimal("0.006"))]
+    refused = spend("report", "--reprice", "--format", "focus")
+    assert refused.exit_code == 2 and refused.stderr == "error: --reprice writes table, csv, json or html, not focus\n"

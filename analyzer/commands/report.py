@@ -33,11 +33,15 @@ FORMATS = ("table", "csv", "json", "html", "focus")
 @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), metavar="DATE",
               help="Today for budgets and the month-end projection (default: today, UTC).")
 @lake_options()
+@click.option("--reprice", is_flag=True,
+              help="What the current rates give per row next to the frozen numbers of closed months: "
+                   "frozen_cost, current_cost, difference.")
 @wait_option
 @click.pass_obj
 def report(obj: Context, by_text: str, period: str, month: str | None, since: datetime | None,
            until: datetime | None, tenant: str | None, fmt: str | None, output: str | None, top: int | None,
-           sort: str, section: str, per_tenant: bool, as_of: datetime | None, wait: float) -> None:
+           sort: str, section: str, per_tenant: bool, as_of: datetime | None, reprice: bool,
+           wait: float) -> None:
     """Spend per period and dimension, as table, CSV, JSON, HTML or FOCUS.
 
     \b
@@ -47,6 +51,7 @@ def report(obj: Context, by_text: str, period: str, month: str | None, since: da
       llm-spend report --per-tenant --month 2026-09 -o statements/
       llm-spend report --format focus --month 2026-09 -o focus.parquet
       llm-spend report --section capacity --month 2026-09 --format csv -o capacity.csv
+      llm-spend report --reprice --month 2026-09 --by model
     """
     from analyzer import spendreport
 
@@ -55,7 +60,8 @@ def report(obj: Context, by_text: str, period: str, month: str | None, since: da
     request = spendreport.ReportRequest(
         by_text=by_text, period=period, month=month, since=since.date() if since else None,
         until=until.date() if until else None, tenant=tenant, fmt=fmt, top=top, sort=sort,
-        as_of=as_of.date() if as_of else None, budgets=obj.budgets(), section=section)
+        as_of=as_of.date() if as_of else None, budgets=obj.budgets(), section=section,
+        reprice=reprice)
     with obj.open(read_only=True, wait=wait) as con:
         if per_tenant:
             notes = spendreport.per_tenant(con, request, output)
