@@ -76,6 +76,7 @@ def html_context(con: duckdb.DuckDBPyConnection, report, *, statement: str | Non
                             if report.capacity is not None and report.totals else report.totals),
         "unpriced": report.unpriced,
         "late_arrivals": report.late_arrivals,
+        "meta": report.meta,
         "reconciliation": (None if statement is not None or report.filter.tenant is not None
                            else reconciliation_view(con, report.filter)),
         "generated_at": (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),

@@ -148,6 +148,7 @@ def attach_lake(con: duckdb.DuckDBPyConnection, folder: Path) -> dict:
     manifest = read_manifest(folder, required=True)
     folder = folder.resolve()  # absolute paths: `sql` allows reading this folder only
     try:
+        con.execute("SET VARIABLE lake_folder = $folder", {"folder": str(folder)})  # a report's provenance
         for table in TABLES:
             if table not in manifest.get("tables", {}):
                 continue

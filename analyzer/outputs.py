@@ -38,6 +38,9 @@ class Result:
     html: str | None = None
     currency: str = "USD"
     dimensions: Sequence[str] = ()  # columns holding names, where a missing value shows as (none)
+    # Provenance (analyzer/provenance.py): written beside a `-o FILE.csv` as FILE.meta.json (JSON
+    # documents and HTML pages carry it themselves).
+    meta: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,10 @@ def emit(result: Result, fmt: str, output: str | None = None) -> None:
     so a failure never leaves half a report where the last good one was)."""
     renderer = RENDERERS[fmt]
     _deliver(lambda out: renderer.write(result, out), output)
+    if output and result.meta is not None and Path(output).suffix.lower() == ".csv":
+        from analyzer.provenance import write_sidecar
+
+        write_sidecar(result.meta, output)
 
 
 def _deliver(write: Callable[[TextIO], None], output: str | None) -> None:

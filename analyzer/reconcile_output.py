@@ -17,13 +17,15 @@ def codes_text(codes: list[str]) -> str:
     return "+".join(codes)
 
 
-def reconciliation_result(result: Reconciliation) -> Result:
-    """The output Result (analyzer/outputs.py) for table, csv, json and html."""
+def reconciliation_result(result: Reconciliation, meta: dict | None = None) -> Result:
+    """The output Result (analyzer/outputs.py) for table, csv, json and html; `meta` is its
+    provenance (analyzer/provenance.py: JSON `meta`, HTML footer, CSV sidecar)."""
     columns = result.columns
     rows = [[codes_text(r[c]) if c == "explained_by" else r[c] for c in columns] for r in result.rows]
-    return Result(columns, rows, document=result.document(), text=table_text(result),
-                  template="reconcile.html", context={"reconciliation": html_view(result)},
-                  currency=result.currency)
+    document = result.document() | ({"meta": meta} if meta is not None else {})
+    return Result(columns, rows, document=document, text=table_text(result),
+                  template="reconcile.html", context={"reconciliation": html_view(result), "meta": meta},
+                  currency=result.currency, meta=meta)
 
 
 def _money(value, currency: str) -> str:

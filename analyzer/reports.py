@@ -59,6 +59,8 @@ class Report:
     # Late arrivals for closed months in the report's period (analyzer.closing.late_arrivals):
     # stored after the close, kept out of the frozen totals, shown apart.
     late_arrivals: list[dict] = field(default_factory=list)
+    # What the report was made from (analyzer.provenance): JSON `meta`, HTML footer, CSV sidecar.
+    meta: dict = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -133,6 +135,7 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
     extra scans."""
     from analyzer.closing import late_arrivals
     from analyzer.projection import project_month_end
+    from analyzer.provenance import provenance
 
     rows = spend_rows(con, by, period, flt)
     report = Report(
@@ -141,6 +144,7 @@ def build_report(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt
         unpriced=records(con, "spend_unpriced", flt.params) if totals else [],
         currency=scalar(con, "get_setting", {"key": "currency"}) or "USD",
         late_arrivals=late_arrivals(con, flt.since, flt.until, flt.tenant),
+        meta=provenance(con, flt.since, flt.until, flt.tenant),
     )
     if projection:
         projected = project_month_end(con, flt, by, as_of)
@@ -167,6 +171,7 @@ def report_document(report: Report) -> dict:
         "rows": report.rows,
         "unpriced": report.unpriced,
         "late_arrivals": report.late_arrivals,
+        "meta": report.meta,
     }
     if report.projection is not None:
         data["projection"] = report.projection.as_dict()
@@ -206,8 +211,10 @@ def report_result(report: Report, generated_at: datetime | None = None):
         document=report_document(report),
         text=text,
         template="report.html",
+        meta=report.meta,
         context={
             "report": report,
+            "meta": report.meta,
             "columns": columns,
             "rows": report.rows,
             "by_period": report.breakdowns.get("period", []),

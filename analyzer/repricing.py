@@ -46,9 +46,10 @@ def _total(rows: list[dict]) -> dict:
 
 def reprice_result(con: duckdb.DuckDBPyConnection, by: list[str], period: str, flt: ReportFilter):
     """The repricing as an output Result: rows for table and CSV, {rows, total, ...} for JSON,
-    templates/reprice.html for HTML."""
+    templates/reprice.html for HTML; each with its provenance."""
     from analyzer import terminal
     from analyzer.outputs import Result
+    from analyzer.provenance import provenance
 
     rows = reprice_rows(con, by, period, flt)
     currency = scalar(con, "get_setting", {"key": "currency"}) or "USD"
@@ -59,9 +60,10 @@ def reprice_result(con: duckdb.DuckDBPyConnection, by: list[str], period: str, f
     text = terminal.render(shown, [[r[c] for c in shown] for r in rows], money=MONEY, currency=currency,
                            dimensions=by, total=[("" if c in by else total[c]) for c in shown],
                            unpriced_text={"difference": ""})
+    meta = provenance(con, flt.since, flt.until, flt.tenant)
     document = {"period": period, "by": by, "filter": flt.params, "currency": currency,
-                "rows": rows, "total": total}
+                "rows": rows, "total": total, "meta": meta}
     return Result(columns, [[r[c] for c in columns] for r in rows], document=document, text=text,
-                  template="reprice.html", currency=currency, dimensions=by,
-                  context={"rows": rows, "total": total, "columns": columns, "by": by, "currency": currency,
+                  template="reprice.html", currency=currency, dimensions=by, meta=meta,
+                  context={"meta": meta, "rows": rows, "total": total, "columns": columns, "by": by, "currency": currency,
                            "money_columns": MONEY, "filter": flt, "period": period})

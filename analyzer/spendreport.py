@@ -113,7 +113,7 @@ def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
     columns = report.data_columns
     report.rows = [{c: r.get(c) for c in columns} for r in rows]
     return Result(columns, [[r.get(c) for c in columns] for r in rows], document=report_document(report),
-                  text=text, currency=report.currency, dimensions=by)
+                  text=text, currency=report.currency, dimensions=by, meta=report.meta)
 
 
 def _capacity_section(con: duckdb.DuckDBPyConnection, flt, fmt: str):
@@ -148,7 +148,7 @@ def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: s
     prefix = f"{request.month}_" if request.month else ""
     written, untenanted = write_statements(con, Path(folder), parse_by(request.by_text), request.period, flt,
                                            request.budgets, request.as_of, prefix)
-    notes = [f"wrote {len(written)} statements ({len(written) * 2} files) into {folder}"]
+    notes = [f"wrote {len(written)} statements ({len(written) * 3} files: HTML, CSV, CSV provenance) into {folder}"]
     if untenanted:
         notes.append(f"{untenanted:,} requests carry no tenant and are in no statement")
     return notes
@@ -156,14 +156,17 @@ def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: s
 
 def _focus(con: duckdb.DuckDBPyConnection, flt, output: str | None) -> list[str]:
     from analyzer.focus import focus_export, left_out_note, write_parquet
+    from analyzer.provenance import provenance, write_sidecar
 
     export = focus_export(con, flt)
+    meta = provenance(con, flt.since, flt.until, flt.tenant)
     if output and output.lower().endswith(".parquet"):
         write_parquet(export, Path(output))
+        write_sidecar(meta, output)
     else:
         from analyzer.outputs import Result, emit
 
-        emit(Result([], context={"focus_export": export}), "focus", output)
+        emit(Result([], context={"focus_export": export}, meta=meta), "focus", output)
     note = left_out_note(export)
     return [note] if note else []
 

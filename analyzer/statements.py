@@ -52,7 +52,9 @@ def write_statements(con: duckdb.DuckDBPyConnection, folder: Path, by: list[str]
                      prefix: str = "") -> tuple[list[Statement], int]:
     """Write every tenant's statement into `folder`; returns them and the number of requests
     in the period that carry no tenant."""
+    from analyzer import render
     from analyzer.htmlreport import html_context, render_html
+    from analyzer.provenance import sidecar_path
     from analyzer.reports import build_report, render_report
 
     groups = records(con, "spend_tenants_in_range", {"since": flt.since, "until": flt.until})
@@ -70,6 +72,7 @@ def write_statements(con: duckdb.DuckDBPyConnection, folder: Path, by: list[str]
         statement = Statement(tenant, folder / f"{prefix}{slug}.html", folder / f"{prefix}{slug}.csv")
         _write(statement.html, html)
         _write(statement.csv, render_report(report, "csv"))
+        _write(sidecar_path(statement.csv), render.to_json({"file": statement.csv.name, "meta": report.meta}))
         written.append(statement)
     return written, untenanted
 

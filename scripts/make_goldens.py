@@ -5,7 +5,10 @@
 
 Each golden file is the exact output of one `llm-spend report` over the bundled sample
 (sample_logs/rates.csv loaded, sample_logs/exports/ ingested into a fresh store, UTC, no config),
-run as a real process. tests/test_sample_logs.py compares the command's output with them. Review
+run as a real process. tests/test_sample_logs.py compares the command's output with them. The
+provenance of a JSON report (`meta`) names the temporary store, the rate card's path in this
+checkout and when it was loaded: those three are written as placeholders (`stable`, which the
+test applies to the command's output too); the versions, SHA-256 and data range stay. Review
 the diff before committing it: it is a change in what users get. CSV and JSON have no room for a
 "generated" header, so tests/golden/README.md says this instead.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import subprocess
 import sys
@@ -28,6 +32,33 @@ GOLDENS = {
     "sample_tenant_month.csv": ["report", "--by", "tenant", "--period", "month", "--format", "csv"],
     "sample_model_total.json": ["report", "--by", "model", "--period", "total", "--format", "json"],
 }
+
+
+# meta fields that name this run's temporary store, this checkout's path or the load time
+PLACEHOLDERS = {("store",): "<store>", ("rates", "source"): "<rates file>", ("rates", "loaded_at"): "<loaded at>",
+                ("capacity", "source"): "<capacity file>", ("capacity", "loaded_at"): "<loaded at>"}
+
+
+def stable(document: dict) -> dict:
+    """A JSON report with the run-specific fields of its `meta` replaced by placeholders."""
+    meta = document.get("meta")
+    for path, placeholder in PLACEHOLDERS.items():
+        holder = meta
+        for key in path[:-1]:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and holder.get(path[-1]) is not None:
+            holder[path[-1]] = placeholder
+    return document
+
+
+def stable_bytes(name: str, data: bytes) -> bytes:
+    """A golden file's bytes with stable() applied to a JSON report (rendered as the command does)."""
+    if not name.endswith(".json"):
+        return data
+    sys.path.insert(0, str(REPO))
+    from analyzer.render import to_json
+
+    return to_json(stable(json.loads(data))).encode("utf-8")
 
 
 def produce() -> dict[str, bytes]:
@@ -46,7 +77,7 @@ def produce() -> dict[str, bytes]:
 
         run("rates", "load", str(REPO / "sample_logs" / "rates.csv"))
         run("ingest", "--quiet", str(REPO / "sample_logs" / "exports"))
-        return {name: run(*args) for name, args in GOLDENS.items()}
+        return {name: stable_bytes(name, run(*args)) for name, args in GOLDENS.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,23 +38,24 @@ def shows(text: str, number: str) -> bool:
 def test_every_statement_holds_only_its_tenant(sample, tmp_path):
     out = tmp_path / "statements"
     result = sample.ok("report", "--per-tenant", "--month", "2026-10", "-o", out)
-    assert "wrote 6 statements (12 files)" in result.stderr
+    assert "wrote 6 statements (18 files: HTML, CSV, CSV provenance)" in result.stderr
     assert "requests carry no tenant" in result.stderr
     tenants = figures(sample, "2026-10")
     names = safe_names(list(tenants))
     total = sum(Decimal(t["cost"]) for t in tenants.values())
     assert sorted(p.name for p in out.iterdir()) == sorted(f"2026-10_{names[t]}{ext}" for t in tenants
-                                                          for ext in (".html", ".csv"))
+                                                          for ext in (".html", ".csv", ".meta.json"))
     for tenant, own in tenants.items():
         # <wbr> (line-break hints in long names) removed so names are searched as written
         html = (out / f"2026-10_{names[tenant]}.html").read_text(encoding="utf-8").replace("<wbr>", "")
         text = (out / f"2026-10_{names[tenant]}.csv").read_text(encoding="utf-8")
+        sidecar = (out / f"2026-10_{names[tenant]}.meta.json").read_text(encoding="utf-8")
         assert f"Statement for {tenant}" in html.replace("&amp;", "&").replace("&#124;", "|")
         assert money(Decimal(own["cost"])) in html
         rows = list(csv.DictReader(io.StringIO(text, newline="")))
         assert {r["tenant"] for r in rows} == {tenant if not tenant.startswith("=") else "'" + tenant}
         assert sum(Decimal(r["cost"]) for r in rows if r["cost"]) == Decimal(own["cost"])  # exact
-        for document in (html, text):
+        for document in (html, text, sidecar):
             for other, theirs in tenants.items():
                 if other == tenant:
                     continue

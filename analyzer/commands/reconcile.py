@@ -41,6 +41,7 @@ def reconcile(obj: Context, bill_path: str, bill_format: str, month: str | None,
     from analyzer.bills import read_bill
     from analyzer.errors import SpendError
     from analyzer.outputs import emit
+    from analyzer.provenance import day_bounds, provenance
     from analyzer.reconcile import month_bounds, parse_tolerance, store_reconciliation
     from analyzer.reconcile import reconcile as run
     from analyzer.reconcile_output import reconciliation_result
@@ -54,6 +55,7 @@ def reconcile(obj: Context, bill_path: str, bill_format: str, month: str | None,
     with obj.open(wait=wait) as con:
         result = run(con, bill, month=month, tolerance=pct)
         store_reconciliation(con, result)
-    emit(reconciliation_result(result), fmt, output)
+        meta = provenance(con, *day_bounds(result.first_day, result.last_day))
+    emit(reconciliation_result(result, meta), fmt, output)
     if not result.within_tolerance:
         raise SystemExit(1)
