@@ -345,7 +345,9 @@ def test_ctrl_c_is_one_line_and_exit_130(db, tmp_path):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)
     assert err == "error: interrupted\n"
-    if db.exists():
+    # A signal during the first open's migrations leaves the file without its tables (each
+    # migration is its own transaction): nothing stored either way.
+    if db.exists() and stored(db, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage'") == [(1,)]:
         assert stored(db, "SELECT count(*) FROM usage") == [(0,)]
 
 
