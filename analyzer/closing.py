@@ -211,8 +211,11 @@ def late_arrivals(con: duckdb.DuckDBPyConnection, since=None, until=None, tenant
     rates) kept out of its frozen totals; nothing is priced when no month is closed."""
     if not scalar(con, "closed_month_count"):
         return []
+    params = {"since": since, "until": until, "tenant": tenant}
+    if getattr(con, "engine", "duckdb") == "spark":  # a lake on Spark (analyzer/sparkquery.py)
+        return [r | {"month": f"{r['month']:%Y-%m}"} for r in records(con, "late_arrivals_current", params)]
     con.execute(query("create_closed_month_usage"))
-    return records(con, "late_arrivals", {"since": since, "until": until, "tenant": tenant})
+    return records(con, "late_arrivals", params)
 
 
 def late_in_run(con: duckdb.DuckDBPyConnection, run_id: int) -> list[dict]:

@@ -17,15 +17,25 @@ from analyzer.sqlfiles import first_row, records, scalar
 
 
 def provenance(con: duckdb.DuckDBPyConnection, since=None, until=None, tenant: str | None = None) -> dict:
-    """The `meta` object of a report over [since, until) (and one tenant)."""
+    """The `meta` object of a report over [since, until) (and one tenant). `con` may be the
+    Spark engine's connection over a lake (analyzer/sparkquery.py): then the lake is the store."""
     params = {"since": since, "until": until, "tenant": tenant}
-    store = scalar(con, "provenance_store")
+    if getattr(con, "engine", "duckdb") == "spark":
+        store = con.lake
+    else:
+        store = scalar(con, "provenance_store")
+        store = str(Path(store).resolve()) if store else None
     data = first_row(con, "provenance_data", params) or {}
+    first = since.date().replace(day=1) if since else None
+    closes = [{"month": f"{c['month']:%Y-%m}", **{k: c[k] for k in ("rates_version", "capacity_version",
+                                                                     "through_run_id", "closed_at")}}
+              for c in records(con, "provenance_closes")
+              if (first is None or c["month"] >= first) and (until is None or c["month"] < until.date())]
     return {
-        "store": str(Path(store).resolve()) if store else None,
+        "store": store,
         "rates": first_row(con, "provenance_rates"),
         "capacity": first_row(con, "provenance_capacity"),
-        "closed_months": records(con, "provenance_closes", {"since": since, "until": until}),
+        "closed_months": closes,
         "data": {"first_ts": data.get("first_ts"), "last_ts": data.get("last_ts"), "rows": data.get("rows", 0)},
     }
 

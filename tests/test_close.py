@@ -8,6 +8,8 @@ import json
 from datetime import datetime, timezone
 from decimal import Decimal
 
+import pytest
+
 from tests.helpers import chat_record, write_card, write_jsonl
 
 CAPACITY_HEADER = "name,kind,models,month,monthly_cost,gpus,gpu_hours,gpu_hour_rate,capacity_tokens\n"
@@ -229,3 +231,24 @@ def test_report_reprice_shows_the_new_numbers_next_to_the_frozen_ones(spend, tmp
         ("2026-09", Decimal("0.006")), ("2026-10", Decimal("0.006"))]
     refused = spend("report", "--reprice", "--format", "focus")
     assert refused.exit_code == 2 and refused.stderr == "error: --reprice writes table, csv, json or html, not focus\n"
+
+
+@pytest.mark.spark
+def test_a_closed_month_and_its_late_arrivals_read_the_same_on_spark(spend, tmp_path, spark_session):
+    """report --lake --engine spark: the frozen numbers, the late arrivals and the provenance as
+    DuckDB gives them over the same lake."""
+    dear = closed_store(spend, tmp_path)
+    spend.ok("rates", "load", dear, "--reprice-closed")
+    spend.ok("ingest", write_jsonl(tmp_path / "late.jsonl", [chat_record("s3", created=at("2026-09-25"))]))
+    spend.ok("export", "--lake", tmp_path / "lake")
+    args = ("report", "--lake", tmp_path / "lake", "--by", "model", "--format", "json")
+    on_duckdb = spend.ok(*args).stdout
+    on_spark = spend.ok(*args, "--engine", "spark").stdout
+    assert on_spark == on_duckdb
+    document = json.loads(on_spark)
+    assert [(r["period"], Decimal(r["cost"])) for r in document["rows"]] == [
+        ("2026-09", Decimal("0.006")), ("2026-10", Decimal("0.006"))]
+    assert [(r["month"], r["requests"], Decimal(r["cost"])) for r in document["late_arrivals"]] == [
+        ("2026-09", 1, Decimal("0.006"))]
+    assert document["meta"]["store"] == str((tmp_path / "lake").resolve())
+    assert [c["month"] for c in document["meta"]["closed_months"]] == ["2026-09"]

@@ -129,3 +129,17 @@ SELECT strftime(c.month, '%Y-%m') AS month, count(*) AS rows, CAST(sum(u.request
 FROM usage u JOIN month_closes c ON utc_month(u.ts) = c.month
 WHERE u.run_id = $run_id AND u.run_id > c.through_run_id
 GROUP BY c.month ORDER BY c.month;
+
+-- name: late_arrivals_current
+-- late_arrivals read from priced_usage_current (the Spark engine over a lake registers that
+-- view; no temp view or macro there): per closed month, the month as its first day.
+SELECT c.month, count(*) AS rows, CAST(sum(p.requests) AS BIGINT) AS requests,
+       CAST(coalesce(sum(CASE WHEN NOT p.priced THEN p.requests ELSE 0 END), 0) AS BIGINT) AS unpriced_requests,
+       sum(p.cost) AS cost, min(p.run_id) AS first_run_id, max(p.run_id) AS last_run_id
+FROM priced_usage_current p
+JOIN month_closes c ON CAST(date_trunc('month', p.ts) AS DATE) = c.month
+WHERE p.run_id > c.through_run_id
+  AND ($since IS NULL OR p.ts >= $since)
+  AND ($until IS NULL OR p.ts < $until)
+  AND ($tenant IS NULL OR p.tenant = $tenant)
+GROUP BY c.month ORDER BY c.month;

@@ -20,9 +20,6 @@ WHERE ($since IS NULL OR ts >= $since)
   AND ($tenant IS NULL OR tenant = $tenant);
 
 -- name: provenance_closes
--- The closed months in [$since, $until): their numbers are the ones frozen with these versions.
-SELECT strftime(month, '%Y-%m') AS month, rates_version, capacity_version, through_run_id, closed_at
-FROM month_closes
-WHERE ($since IS NULL OR month >= CAST(date_trunc('month', timezone('UTC', CAST($since AS TIMESTAMPTZ))) AS DATE))
-  AND ($until IS NULL OR month < CAST($until AS TIMESTAMPTZ))
-ORDER BY month;
+-- The closed months (month: their first day), with the versions that froze them; the caller keeps
+-- those in the report's period (plain SQL: it runs on Spark over a lake too).
+SELECT month, rates_version, capacity_version, through_run_id, closed_at FROM month_closes ORDER BY month;
