@@ -83,14 +83,18 @@ def result(con: duckdb.DuckDBPyConnection, request: ReportRequest, by: list[str]
     fmt = request.fmt
     if request.section == "capacity":
         return _capacity_section(con, flt, fmt)
-    report = build_report(con, by, request.period, flt, breakdowns=(fmt == "html"), totals=fmt in ("json", "html"),
-                          projection=fmt in ("table", "json", "html"), as_of=request.as_of)
-    if fmt == "html":
+    if fmt == "html":  # a score of queries: priced once (analyzer/pricedonce.py)
         from analyzer.htmlreport import html_context, render_html
+        from analyzer.pricedonce import priced_once
 
-        return Result(report.columns, html=render_html(html_context(
-            con, report, budget_table=request.budgets, as_of=request.as_of, sort=request.sort,
-            top=request.rows_per_period)))
+        with priced_once(con):
+            report = build_report(con, by, request.period, flt, breakdowns=True, totals=True, projection=True,
+                                  as_of=request.as_of)
+            return Result(report.columns, html=render_html(html_context(
+                con, report, budget_table=request.budgets, as_of=request.as_of, sort=request.sort,
+                top=request.rows_per_period)))
+    report = build_report(con, by, request.period, flt, breakdowns=False, totals=fmt == "json",
+                          projection=fmt in ("table", "json"), as_of=request.as_of)
     rows = ranking.shape_rows(report.rows, by, request.sort, request.rows_per_period)
     columns = report.columns
     text = None
@@ -146,8 +150,11 @@ def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: s
     flt = request.filter()
     check_filter_matches(con, flt)
     prefix = f"{request.month}_" if request.month else ""
-    written, untenanted = write_statements(con, Path(folder), parse_by(request.by_text), request.period, flt,
-                                           request.budgets, request.as_of, prefix)
+    from analyzer.pricedonce import priced_once
+
+    with priced_once(con):  # some twenty queries a statement
+        written, untenanted = write_statements(con, Path(folder), parse_by(request.by_text), request.period, flt,
+                                               request.budgets, request.as_of, prefix)
     notes = [f"wrote {len(written)} statements ({len(written) * 3} files: HTML, CSV, CSV provenance) into {folder}"]
     if untenanted:
         notes.append(f"{untenanted:,} requests carry no tenant and are in no statement")
