@@ -103,7 +103,7 @@ def discover_files(paths: Iterable[str]) -> list[Path | str]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path).parts
-                if child.is_file() and not any(p.startswith(".") for p in relative) and _known_suffix(child):
+                if child.is_file() and not any(p.startswith(".") for p in relative) and known_suffix(child):
                     found.append(child)
         elif path.is_file():
             found.append(path)
@@ -125,7 +125,7 @@ def _file_kind(path: Path) -> str:
     return "not a file or folder"
 
 
-def _known_suffix(path: Path) -> bool:
+def known_suffix(path: Path) -> bool:
     suffixes = path.suffixes
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
@@ -304,18 +304,12 @@ class Ingest:
         own = reader.query_params(self.config)
         if reader.target == "billed_costs":
             params = dict(own, default_time=self.default_time, mark=UNREADABLE_MARK)
-            self._stage(path, reader, sample, scan, lambda fast: run_composed(
-                con, "stage_billed_costs", params, reader=reader.query_for(sample)))
+            stage(con, path, reader, sample, scan, lambda layout: run_composed(
+                con, "stage_billed_costs", params, reader=reader.query_for(sample)), self.progress.reading)
             return self._read_billed_costs(reader, key, run_id)
         params = usage_params(self.config, reader, mode=self.mode, default_time=self.default_time,
                               source_path=key, provider=self.provider)
-
-        def normalise(layout: str | None) -> None:
-            if not (layout and fastpath.applies(reader, sample, layout, scan, params)
-                    and fastpath.stage_usage_fast(con, path, reader, sample, scan, params, self.progress.read)):
-                run_composed(con, "stage_usage", params, reader=reader.query_for(sample))
-
-        self._stage(path, reader, sample, scan, normalise)
+        stage_usage_file(con, path, reader, sample, scan, params, self.progress)
         counts = first_row(con, "count_staged")
         rows_read, rejects = counts["rows_read"], counts["rejects"]
         self.progress.read(rows_read)
@@ -345,18 +339,6 @@ class Ingest:
         result.rows_new = con.execute(query(inserts[0]), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
         con.execute(query(inserts[1]))
 
-    def _stage(self, path: Path, reader: Reader, sample: Sample, scan: FileScan | None,
-               normalise: Callable[[str | None], None]) -> None:
-        """Stage the file and run `normalise` (it builds `staged`); when DuckDB's line reader met
-        lines it could not read (not UTF-8), stage the file exactly and normalise again (given
-        no layout: the fast path is then out)."""
-        layout = stage_file(self.con, path, reader, sample, scan)
-        self.progress.reading(scan.lines if scan else None)
-        normalise(layout)
-        if unreadable_lines_met(self.con, layout):
-            stage_file(self.con, path, reader, sample, scan, True)
-            normalise(None)
-
     def _read_billed_costs(self, reader: Reader, key: str, run_id: int) -> FileResult:
         """Billed amounts (Costs API) are not usage: they go to `billed_costs`, for reconciliation."""
         con = self.con
@@ -365,6 +347,35 @@ class Ingest:
         rows_new = con.execute(query("insert_new_billed_costs"), {"source_file": key, "run_id": run_id}).fetchall()[0][0]
         return FileResult(key, "read", reader.name, counts["rows_read"], rows_new, counts["rejects"],
                           note="billed costs, stored in billed_costs for reconciliation, not usage")
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sample: Sample, scan: FileScan | None,
+          normalise: Callable[[str | None], None], on_reading: Callable[[int | None], None] | None = None) -> None:
+    """Stage the file and run `normalise` (it builds `staged`); when DuckDB's line reader met
+    lines it could not read (not UTF-8), stage the file exactly and normalise again (given
+    no layout: the fast path is then out). `on_reading(lines)` is told when the reading starts."""
+    layout = stage_file(con, path, reader, sample, scan)
+    if on_reading is not None:
+        on_reading(scan.lines if scan else None)
+    normalise(layout)
+    if unreadable_lines_met(con, layout):
+        stage_file(con, path, reader, sample, scan, True)
+        normalise(None)
+
+
+def stage_usage_file(con: duckdb.DuckDBPyConnection, path: Path, reader: Reader, sample: Sample,
+                     scan: FileScan | None, params: dict, progress: Progress | None = None) -> None:
+    """`staged` (canonical columns, reason, raw) for one usage file read by `reader`: through the
+    fast path where it applies, else the reader's query over the staged records. Used by the
+    store's ingest and, inside Spark tasks, by the Spark ingest of whole files (sparkstage.py)."""
+    progress = progress or Progress()
+
+    def normalise(layout: str | None) -> None:
+        if not (layout and fastpath.applies(reader, sample, layout, scan, params)
+                and fastpath.stage_usage_fast(con, path, reader, sample, scan, params, progress.read)):
+            run_composed(con, "stage_usage", params, reader=reader.query_for(sample))
+
+    stage(con, path, reader, sample, scan, normalise, progress.reading)
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[str], config: Config, *, fmt: str = "auto",

@@ -30,6 +30,7 @@ from analyzer.sqlfiles import query, records
 LAKE_FORMAT = 1
 MANIFEST = "_lake.json"
 DATA_FILE = "data.parquet"
+SPARK_RUNS = "spark_runs"  # manifest: the runs of `ingest --engine spark` (analyzer/sparkingest.py)
 # The tables beside usage that the pricing views and reports read, written whole. Fixed names:
 # the only table names Python puts into SQL here, never text from a user.
 TABLES = ("settings", "rates", "rate_versions", "rate_version_rows", "capacities", "capacity_versions",
@@ -110,6 +111,14 @@ def export_lake(con: duckdb.DuckDBPyConnection, folder: Path) -> ExportSummary:
     folder.mkdir(parents=True, exist_ok=True)
     summary = ExportSummary(folder)
     new: dict = {"format": LAKE_FORMAT, "tables": {}, "usage": {}}
+    # A lake whose usage `ingest --engine spark` writes takes the store's tables (a new rate card)
+    # and keeps its usage; a store's usage goes into a lake of its own.
+    spark_runs = old.get(SPARK_RUNS)
+    if spark_runs:
+        if records(con, "lake_usage_rows")[0]["rows"]:
+            raise UsageError(f"--lake {folder}: this lake's usage is ingested on Spark; export a store's usage into "
+                             f"another folder (a store without usage exports its rate card and capacities here)")
+        new.update(usage=old.get("usage", {}), **{SPARK_RUNS: spark_runs})
     with transaction(con):  # one snapshot of the store for every file
         for table in TABLES:
             digest = records(con, "lake_table_digest", {"table": table})[0]
@@ -120,7 +129,7 @@ def export_lake(con: duckdb.DuckDBPyConnection, folder: Path) -> ExportSummary:
                 continue
             _write_parquet(con, "lake_copy_table", {"table": table}, table_file(folder, table))
             summary.tables_written.append(table)
-        for month in records(con, "lake_month_digests"):
+        for month in [] if spark_runs else records(con, "lake_month_digests"):
             entry = {"rows": month["rows"], "max_run_id": month["max_run_id"], "digest": month["digest"]}
             name = month["month"]
             new["usage"][name] = entry
@@ -133,7 +142,7 @@ def export_lake(con: duckdb.DuckDBPyConnection, folder: Path) -> ExportSummary:
             end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=timezone.utc)
             _write_parquet(con, "lake_copy_month", {"since": start, "until": end}, target)
             summary.months_written.append(name)
-    for name in sorted(set(old.get("usage", {})) - set(new["usage"])):
+    for name in sorted(set(old.get("usage", {})) - set(new["usage"])):  # none on a Spark-ingested lake
         shutil.rmtree(month_folder(folder, name), ignore_errors=True)
         summary.months_removed.append(name)
     temporary = folder / f".{MANIFEST}.{os.getpid()}.tmp"

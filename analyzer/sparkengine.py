@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from analyzer.errors import UsageError
@@ -24,6 +25,8 @@ _SETTINGS = {
     "spark.sql.ansi.enabled": "true",
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
+    # Parquet timestamps as DuckDB writes them (microseconds, UTC-adjusted), not the legacy INT96.
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
 }
 # Only for local masters: a handful of shuffle partitions (the default 200 is for clusters).
 _LOCAL_SETTINGS = {
@@ -80,6 +83,9 @@ def spark_session(master: str | None = None):
     settings = dict(_SETTINGS)
     if master and master.startswith("local"):
         settings.update(_LOCAL_SETTINGS)
+        # Local workers run this interpreter (pyarrow and duckdb are there) unless $PYSPARK_PYTHON
+        # says otherwise; pyspark reads only the variable, not spark.pyspark.python.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     log_config = Path(__file__).resolve().parent / "data" / "spark-log4j2.properties"
     settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={log_config.as_uri()} -Duser.timezone=UTC"
     for key, value in settings.items():

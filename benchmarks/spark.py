@@ -7,13 +7,16 @@ process (wall time and that process's peak RSS; medians of --repeat runs):
 
   spark_startup       a local[2] SparkSession started and stopped (JVM and Python)
   python_startup      `python -c pass`, the floor of every step
-  ingest_duckdb       llm-spend ingest into a fresh store (DuckDB; Spark ingest is not there yet)
+  ingest_duckdb       llm-spend ingest into a fresh store (DuckDB)
+  ingest_spark        llm-spend ingest --engine spark into a lake holding only the rate card
+                      (start-up included)
   export_lake         llm-spend export --lake into an empty folder
   report_store        llm-spend report --by tenant,feature,model --period month --format csv (store)
   report_lake_duckdb  the same report with --lake (DuckDB over the lake's Parquet)
   report_lake_spark   the same report with --lake --engine spark (start-up included)
 
-and checks that the three reports print the same bytes. Writes benchmarks/results/spark-<timestamp>.json.
+and checks that the three reports, and the report over the Spark-ingested lake, print the same
+bytes. Writes benchmarks/results/spark-<timestamp>.json.
 
     python benchmarks/spark.py --sizes 100000 1000000 --repeat 1
 """
@@ -39,7 +42,7 @@ from measure import run_measured  # noqa: E402
 from run import REPORT_ARGS, data_files, prepare_data  # noqa: E402
 
 PY = sys.executable
-STEPS = ("python_startup", "spark_startup", "ingest_duckdb", "export_lake", "report_store", "report_lake_duckdb",
+STEPS = ("python_startup", "spark_startup", "ingest_duckdb", "ingest_spark", "export_lake", "report_store", "report_lake_duckdb",
          "report_lake_spark")
 SPARK_START = "from analyzer.sparkengine import spark_session; spark_session().stop()"
 
@@ -61,22 +64,30 @@ def run_size(size: int, repeat: int, data: Path, env: dict) -> dict:
             runs[step].append({"seconds": measured.seconds, "max_rss_mb": measured.max_rss_mb})
 
         for _ in range(repeat):
-            shutil.rmtree(work / "lake", ignore_errors=True)
-            for leftover in ("store.duckdb", "store.duckdb.wal"):
+            for lake in ("lake", "spark-lake"):
+                shutil.rmtree(work / lake, ignore_errors=True)
+            for leftover in ("store.duckdb", "store.duckdb.wal", "rates.duckdb", "rates.duckdb.wal"):
                 (work / leftover).unlink(missing_ok=True)
             db = str(work / "store.duckdb")
             measure("python_startup", [PY, "-c", "pass"])
             measure("spark_startup", [PY, "-c", SPARK_START])
             run_measured(spend("--db", db, "rates", "load", str(rates)), env=env, cwd=str(work))
             measure("ingest_duckdb", spend("--db", db, "ingest", str(base), "--quiet"))
+            rates_db = str(work / "rates.duckdb")
+            run_measured(spend("--db", rates_db, "rates", "load", str(rates)), env=env, cwd=str(work))
+            run_measured(spend("--db", rates_db, "export", "--lake", str(work / "spark-lake")), env=env, cwd=str(work))
+            measure("ingest_spark", spend("ingest", "--engine", "spark", "--lake", str(work / "spark-lake"), str(base),
+                                          "--quiet"))
             measure("export_lake", spend("--db", db, "export", "--lake", str(work / "lake")))
             measure("report_store", spend("--db", db, *REPORT_ARGS), work / "store.csv")
             measure("report_lake_duckdb", spend(*REPORT_ARGS, "--lake", str(work / "lake")), work / "lake.csv")
             measure("report_lake_spark", spend(*REPORT_ARGS, "--lake", str(work / "lake"), "--engine", "spark"),
                     work / "spark.csv")
-            reports = {(work / name).read_bytes() for name in ("store.csv", "lake.csv", "spark.csv")}
+            run_measured(spend(*REPORT_ARGS, "--lake", str(work / "spark-lake")), env=env, cwd=str(work),
+                         stdout_path=str(work / "spark-ingested.csv"))
+            reports = {(work / name).read_bytes() for name in ("store.csv", "lake.csv", "spark.csv", "spark-ingested.csv")}
             if len(reports) != 1:
-                raise SystemExit(f"size {size}: the three reports differ")
+                raise SystemExit(f"size {size}: the reports differ")
         lake_bytes = sum(p.stat().st_size for p in (work / "lake").rglob("*") if p.is_file())
         store_bytes = (work / "store.duckdb").stat().st_size
     steps = {step: {"seconds": statistics.median(r["seconds"] for r in rs),

@@ -38,11 +38,18 @@ def _input_format(ctx: click.Context, param: click.Parameter, value: str) -> str
               help="Read the files again even if unchanged; records already stored take the newly read "
                    "attribution and token counts (one transaction).")
 @click.option("--provider", metavar="NAME", help="Label every row with this provider (e.g. openrouter).")
+@click.option("--engine", type=click.Choice(("duckdb", "spark")), default="duckdb", show_default=True,
+              help="Read into the store with DuckDB, or into the Parquet lake --lake DIR on Apache Spark (the spark extra).")
+@click.option("--lake", type=click.Path(file_okay=False), metavar="DIR",
+              help="With --engine spark: the lake folder to write (made when empty, or one export --lake wrote).")
+@click.option("--spark-master", metavar="URL",
+              help="Spark master for --engine spark (default local[2] or $LLM_SPEND_SPARK_MASTER).")
 @wait_option
 @click.pass_obj
 def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, quiet: bool, as_json: bool,
            fail_under_coverage: float | None, max_reject_rate: float | None, default_time: str | None,
-           reread: bool, provider: str | None, wait: float) -> None:
+           reread: bool, provider: str | None, engine: str, lake: str | None, spark_master: str | None,
+           wait: float) -> None:
     """Read usage logs (files, folders, .gz, - for stdin) into the store.
 
     Incremental and idempotent: unchanged files are skipped, records already stored are not added
@@ -52,22 +59,60 @@ def ingest(obj: Context, paths: tuple[str, ...], fmt: str, mode: str | None, qui
     \b
     Example (cron): llm-spend --db /data/usage.duckdb ingest /exports/ --quiet --wait 600
     Example (after fixing [attribution]): llm-spend ingest --reread /exports/2026-09/
+    Example (Spark): llm-spend ingest --engine spark --lake /data/lake s3a://logs/2026-09/
     """
+    if engine == "spark" or lake is not None or spark_master is not None:
+        summary = _ingest_on_spark(obj, paths, engine, lake, spark_master, fmt=fmt, mode=mode, default_time=default_time,
+                                   provider=provider, reread=reread, fail_under_coverage=fail_under_coverage)
+        late = None
+    else:
+        summary, late = _ingest_into_store(obj, paths, quiet, wait, fmt=fmt, mode=mode, default_time=default_time,
+                                           reread=reread, provider=provider)
+    _report(summary, late, quiet, as_json, reread, fail_under_coverage, max_reject_rate)
+
+
+def _ingest_on_spark(obj: Context, paths, engine: str, lake: str | None, spark_master: str | None, *,
+                     reread: bool, fail_under_coverage: float | None, **options):
+    """`--engine spark --lake DIR`: the files into the lake on Spark (analyzer/sparkingest.py)."""
+    if engine != "spark":
+        raise UsageError("--lake and --spark-master on ingest are for --engine spark (with DuckDB, ingest into "
+                         "the store, then llm-spend export --lake DIR)")
+    if lake is None:
+        raise UsageError("--engine spark ingests into a lake: pass --lake DIR")
+    if reread:
+        raise UsageError("--reread is for the store; on Spark, records already in the lake are kept as they are")
+    if fail_under_coverage is not None:
+        raise UsageError("--fail-under-coverage is for the store: a lake is priced at report time (llm-spend report --lake)")
+    from analyzer.sparkengine import require_spark
+
+    require_spark()
+    from analyzer.sparkingest import ingest_on_spark
+
+    return ingest_on_spark(lake, paths, obj.config, master=spark_master, **options)
+
+
+def _ingest_into_store(obj: Context, paths, quiet: bool, wait: float, **options):
     from analyzer.closing import late_in_run
-    from analyzer.ingest import guard_rail_failures, ingest_paths
+    from analyzer.ingest import ingest_paths
     from analyzer.progress import Progress, TerminalProgress
-    from analyzer.render import visible
 
     progress = TerminalProgress() if not quiet and sys.stderr.isatty() else Progress()  # never in cron logs
     try:
         with obj.open(wait=wait) as con:
             if isinstance(progress, TerminalProgress):
                 progress.attach(con)
-            summary = ingest_paths(con, paths, obj.config, fmt=fmt, mode=mode, progress=progress,
-                                   default_time=default_time, reread=reread, provider=provider)
+            summary = ingest_paths(con, paths, obj.config, progress=progress, **options)
             late = late_in_run(con, summary.run_id)
     finally:
         progress.finish()  # erase the line, also before an error line
+    return summary, late
+
+
+def _report(summary, late, quiet: bool, as_json: bool, reread: bool, fail_under_coverage: float | None,
+            max_reject_rate: float | None) -> None:
+    from analyzer.ingest import guard_rail_failures
+    from analyzer.render import visible
+
     tripped = guard_rail_failures(summary, min_coverage=fail_under_coverage, max_reject_rate=max_reject_rate)
     if as_json:
         click.echo(json.dumps(summary_dict(summary) | {"guard_rails_failed": [str(t) for t in tripped]}

@@ -32,3 +32,7 @@ TO $path (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880);
 -- On a lake connection (an in-memory DuckDB): usage is the lake's month partitions, the files
 -- its manifest lists (the variable lake_usage_files), read where they are.
 CREATE VIEW usage AS SELECT * FROM read_parquet(getvariable('lake_usage_files'));
+
+-- name: lake_usage_rows
+-- Does the store hold usage (an export into a lake whose usage Spark ingests refuses it)?
+SELECT count(*) AS rows FROM usage;
