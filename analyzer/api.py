@@ -76,12 +76,15 @@ def _decimal(value) -> Decimal | None:
 class Store:
     """One llm-spend store; each method returns a `Result` (`.rows`, `.total`, `.pl()`, `.arrow()`)."""
 
-    def __init__(self, path: Path, config, *, read_only: bool = True, wait: float = 0, lake: str | Path | None = None):
+    def __init__(self, path: Path, config, *, read_only: bool = True, wait: float = 0, lake: str | Path | None = None,
+                 engine: str = "duckdb", spark_master: str | None = None):
         self.path = Path(path)
         self.config = config
         self.read_only = read_only
         self.wait = wait
         self.lake = lake  # a Parquet lake (llm-spend export --lake) read instead of the store
+        self.engine = engine  # "spark": the lake's queries run on a SparkSession (README "When one machine is not enough")
+        self.spark_master = spark_master
 
     def __repr__(self) -> str:
         return f"<Store {self.path} {'read-only' if self.read_only else 'read-write'}>"
@@ -94,12 +97,14 @@ class Store:
 
     @contextlib.contextmanager
     def connection(self) -> Iterator:
-        """A DuckDB connection to the store for the length of a `with` block (closed after)."""
+        """A DuckDB connection to the store (or lake) for the length of a `with` block (closed
+        after); with engine "spark", a Spark connection over the lake."""
         from analyzer.store import open_lake
         from analyzer.store import open_store as open_duckdb
 
-        if self.lake is not None:
-            with open_lake(self.lake, extra={"memory_limit": self.config.memory_limit}) as con:
+        if self.lake is not None or self.engine != "duckdb":
+            with open_lake(self.lake, engine=self.engine, master=self.spark_master,
+                           extra={"memory_limit": self.config.memory_limit}) as con:
                 yield con
             return
         with open_duckdb(self.path, read_only=self.read_only, wait=self.wait,

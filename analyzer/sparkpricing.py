@@ -12,7 +12,7 @@ from pathlib import Path
 
 from analyzer.errors import UsageError
 from analyzer.lake import DATA_FILE, LAKE_FORMAT, MANIFEST, TABLES, read_manifest
-from analyzer.sparksql import to_spark
+from analyzer.sparksql import spark_statements, to_spark
 from analyzer.sqlfiles import query
 
 
@@ -51,25 +51,43 @@ def register_lake(spark, uri: str) -> dict:
     return manifest
 
 
-def register_pricing(spark, manifest: dict) -> None:
-    """Temp views rate_cells_resolved, priced_usage_current and priced_usage."""
+def batch_discount(spark, argument=None):
+    """The value of price_usage's batch-discount argument (a Spark syntax tree; default the
+    store's setting, store_batch_discount()), evaluated on Spark over the lake's settings."""
+    from sqlglot import exp
+
+    if argument is None:
+        argument = spark_statements("SELECT store_batch_discount()")[0].selects[0]
+    return spark.sql(exp.select(exp.cast(argument.copy(), "DECIMAL(7, 6)")).sql(dialect="spark")).first()[0]
+
+
+def price_relation(spark, usage: str, rates: str, discount):
+    """price_usage(usage, rates, discount) of queries/views/010_pricing.sql on Spark, as a
+    DataFrame: the usage view `usage` priced with the rates view `rates` (any rates-shaped
+    relation: the lake's, a card registered for a what-if). The card resolution runs in DuckDB on
+    the driver over the keys of `usage`; the per-row pricing on Spark."""
     from analyzer.store import memory_store
 
+    keys = spark.sql(to_spark(query("spark_usage_keys"), tables={"usage": usage})).toArrow()
+    with memory_store() as duck:
+        duck.register("lake_rates", spark.table(rates).toArrow())
+        duck.register("lake_settings", spark.table("settings").toArrow())
+        duck.register("lake_keys", keys)
+        duck.execute(query("spark_card_from_lake"))
+        cells = duck.sql(query("spark_rate_cells"), params={"discount": discount}).to_arrow_table()
+    cells_view = f"{usage}__rate_cells"
+    spark.createDataFrame(cells).createOrReplaceTempView(cells_view)
+    return spark.sql(to_spark(query("priced_usage_current__spark"), dialect="spark",
+                              tables={"usage": usage, "rate_cells_resolved": cells_view}))
+
+
+def register_pricing(spark, manifest: dict) -> None:
+    """Temp views priced_usage_current, priced_usage and capacity_costs."""
     if manifest.get("tables", {}).get("capacities", {}).get("rows"):
         raise UsageError("--engine spark: capacity allocation does not run on Spark yet; this lake has "
                          "capacities: report on it with DuckDB (drop --engine spark)")
-    keys = spark.sql(to_spark(query("spark_usage_keys"))).toArrow()
-    rates = spark.table("rates").toArrow()
-    settings = spark.table("settings").toArrow()
-    with memory_store() as duck:
-        duck.register("lake_rates", rates)
-        duck.register("lake_settings", settings)
-        duck.register("lake_keys", keys)
-        duck.execute(query("spark_card_from_lake"))
-        cells = duck.sql(query("spark_rate_cells")).to_arrow_table()
-    spark.createDataFrame(cells).createOrReplaceTempView("rate_cells_resolved")
     spark.sql(query("capacity_costs__spark")).createOrReplaceTempView("capacity_costs")
-    current = spark.sql(query("priced_usage_current__spark"))
+    current = price_relation(spark, "usage", "rates", batch_discount(spark))
     current.createOrReplaceTempView("priced_usage_current")
     # priced_usage (queries/views/012_closed_months.sql): closed months show their frozen rows.
     closes = spark.table("month_closes")

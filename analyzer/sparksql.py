@@ -48,8 +48,15 @@ def _java_pattern(strftime: str) -> str | None:
     return "".join(out)
 
 
+# store_batch_discount() (a DuckDB macro of queries/views/010_pricing.sql): the same scalar
+# subquery over the lake's settings.
+_STORE_BATCH_DISCOUNT = "(SELECT CAST(value AS DECIMAL(7, 6)) FROM settings WHERE key = 'batch_discount')"
+
+
 def _rewrite(node: exp.Expression) -> exp.Expression:
     """The rewrites sqlglot's DuckDB-to-Spark translation needs for this project's queries."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "store_batch_discount" and not node.expressions:
+        return sqlglot.parse_one(_STORE_BATCH_DISCOUNT, read="spark")
     if isinstance(node, exp.TimeToStr) and isinstance(node.args.get("format"), exp.Literal):
         fmt = node.args["format"].this
         if fmt == "%G-W%V":
@@ -93,25 +100,37 @@ def literal(value) -> exp.Expression:
 
 
 @lru_cache(maxsize=256)
-def _parsed(sql: str, dialect: str) -> exp.Expression:
+def _parsed(sql: str, dialect: str) -> tuple[exp.Expression, ...]:
     try:
-        tree = sqlglot.parse_one(sql, read=dialect)
+        trees = [tree for tree in sqlglot.parse(sql, read=dialect) if tree is not None]
     except sqlglot.errors.ParseError as exc:
         raise SpendError(f"--engine spark: cannot read a query as DuckDB SQL: {str(exc).splitlines()[0]}") from None
-    return tree.transform(_rewrite)
+    return tuple(tree.transform(_rewrite) for tree in trees)
 
 
-def to_spark(sql: str, params: dict | None = None, dialect: str = "duckdb") -> str:
-    """The statement `sql` (DuckDB's dialect, or a Spark variant's) as Spark SQL, its parameters
-    ($name, :name) replaced by `params`' values."""
-    params = params or {}
+def spark_statements(sql: str, params: dict | None = None, dialect: str = "duckdb",
+                     tables: dict[str, str] | None = None) -> list[exp.Expression]:
+    """The statements of `sql` (DuckDB's dialect, or a Spark variant's) as Spark syntax trees, their
+    parameters ($name, :name) replaced by `params`' values and the tables named in `tables` by
+    the names they map to (a relation given to a query as DuckDB gives one to a table macro)."""
+    params, tables = params or {}, tables or {}
 
     def bind(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder) and node.name:
             if node.name not in params:
                 raise SpendError(f"--engine spark: query parameter ${node.name} has no value")
             return literal(params[node.name])
+        if isinstance(node, exp.Table) and not node.db and node.name in tables:
+            renamed = exp.to_table(tables[node.name])
+            return renamed.as_(node.alias) if node.alias else renamed
         return node
 
-    tree = _parsed(sql, dialect).copy().transform(bind)
-    return tree.sql(dialect="spark")
+    return [tree.copy().transform(bind) for tree in _parsed(sql, dialect)]
+
+
+def to_spark(sql: str, params: dict | None = None, dialect: str = "duckdb", tables: dict[str, str] | None = None) -> str:
+    """The one statement `sql` as Spark SQL text (see spark_statements)."""
+    statements = spark_statements(sql, params, dialect, tables)
+    if len(statements) != 1:
+        raise SpendError(f"--engine spark: expected one statement, got {len(statements)}")
+    return statements[0].sql(dialect="spark")

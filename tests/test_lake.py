@@ -116,6 +116,14 @@ def test_engine_spark_needs_a_lake(spend):
     assert "--engine spark reads a lake: pass --lake DIR" in result.stderr
 
 
+def test_estimate_of_given_tokens_is_refused_on_spark(lake, spend):
+    result = spend("estimate", "--model", "m", "--input-tokens", "10", "--output-tokens", "1", "--requests", "5",
+                   "--lake", lake, "--engine", "spark")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: --engine spark is for --from-usage (a workload priced from given tokens runs "
+                             "on DuckDB: drop --engine spark)\n")
+
+
 
 def test_a_closed_month_reads_frozen_from_the_lake(lake, spend, tmp_path):
     spend.ok("close", "2026-09")

@@ -99,6 +99,22 @@ def test_the_report_command_prints_the_same_on_spark(lake, args):
     assert GENERATED.sub("generated", on_spark) == GENERATED.sub("generated", on_duckdb) and on_duckdb.strip()
 
 
+# whatif and estimate --from-usage: the what-if's temp views, its price_usage relation (a card
+# registered with --rates, the batch step) and the planning sample, on both engines.
+@pytest.mark.parametrize("args", [
+    ("whatif", "--as", "gpt-4o-mini-2024-07-18", "--by", "tenant", "--format", "json"),
+    ("whatif", "--mode", "batch", "--rates", REPO / "sample_logs" / "rates.csv", "--by", "feature,model",
+     "--month", "2026-10", "--format", "csv"),
+    ("estimate", "--from-usage", "--by", "feature", "--month", "2026-09", "--growth", "20", "--format", "json"),
+    ("estimate", "--from-usage", "--by", "tenant,model", "--requests", "1000000", "--format", "csv"),
+], ids=["whatif-as", "whatif-batch-card", "estimate-growth", "estimate-requests"])
+def test_planning_commands_print_the_same_on_spark(lake, args):
+    spend, folder = lake
+    on_duckdb = run(spend, *args, "--lake", folder).stdout
+    on_spark = run(spend, *args, "--lake", folder, "--engine", "spark").stdout
+    assert on_spark == on_duckdb and on_duckdb.count("\n") > 2
+
+
 def test_a_lake_with_capacities_is_refused_on_spark(tmp_path, spark_session):
     from tests.helpers import Spend
     from tests.test_planning import CARD, SAMPLE, load

@@ -34,7 +34,7 @@ def _decimal(ctx, param, value):
 @click.option("--mode", type=click.Choice(ESTIMATE_MODES), default="serverless", show_default=True)
 @from_usage_options
 @output_options(("table", "csv", "json"))
-@lake_options(engines=False)
+@lake_options()
 @wait_option
 @click.pass_obj
 def estimate(obj: Context, model, input_price, output_price, input_tokens, output_tokens, requests, mode,
@@ -55,6 +55,9 @@ def estimate(obj: Context, model, input_price, output_price, input_tokens, outpu
         if clash or mode != "serverless":
             raise UsageError(f"--from-usage measures tokens and prices from the store: drop {', '.join(clash) or '--mode'}")
         return emit(estimate_from_usage(obj, requests=requests, wait=wait, **usage_options), fmt, output)
+    if obj.engine == "spark":
+        raise UsageError("--engine spark is for --from-usage (a workload priced from given tokens runs on DuckDB: "
+                         "drop --engine spark)")
     used = [USAGE_FLAGS[name] for name, value in usage_options.items() if value is not None]
     if used:
         raise UsageError(f"{used[0]} needs --from-usage")

@@ -62,7 +62,8 @@ def estimate_from_usage(obj: Context, *, requests: int | None, wait: float = 0, 
     """`estimate --from-usage`, through the same Python API a notebook uses."""
     from analyzer.api import Store
 
-    result = Store(obj.db, obj.config, wait=wait, lake=obj.lake).estimate_from_usage(
+    result = Store(obj.db, obj.config, wait=wait, lake=obj.lake, engine=obj.engine,
+                   spark_master=obj.spark_master).estimate_from_usage(
         by=by_text, month=month, since=day(since), until=day(until), where=where, requests=requests, growth=growth)
     return planning_output(result)
 

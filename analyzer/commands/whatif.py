@@ -20,7 +20,7 @@ from analyzer.results import render_result
               help="Price the what-if with this rate card instead of the store's (not loaded).")
 @measured_options
 @output_options(("table", "csv", "json"))
-@lake_options(engines=False)
+@lake_options()
 @wait_option
 @click.pass_obj
 def whatif(obj: Context, as_model: str | None, mode: str | None, provider: str | None, rates: str | None,
@@ -37,7 +37,8 @@ def whatif(obj: Context, as_model: str | None, mode: str | None, provider: str |
     """
     from analyzer.api import Store
 
-    result = Store(obj.db, obj.config, wait=wait, lake=obj.lake).whatif(
+    result = Store(obj.db, obj.config, wait=wait, lake=obj.lake, engine=obj.engine,
+                   spark_master=obj.spark_master).whatif(
         as_model=as_model, mode=mode, provider=provider, rates=rates, by=by_text, month=month,
         since=day(since), until=day(until), where=where)
     write_text(render_result(result, fmt), output)

@@ -22,14 +22,17 @@ INSERT OR REPLACE INTO settings BY NAME SELECT * FROM lake_settings;
 CREATE TEMP TABLE spark_keys AS SELECT * FROM lake_keys;
 
 -- name: spark_rate_cells
--- (DuckDB, on the driver) rate_cells over the keys (temp table spark_keys) and the rates, with
--- the open ends of time as NULL (Spark has no infinite timestamps).
+-- (DuckDB, on the driver) rate_cells over the keys (temp table spark_keys) and the rates with the
+-- batch discount $discount (price_usage's third argument, evaluated on Spark), with the open ends
+-- of time as NULL (Spark has no infinite timestamps).
 SELECT * REPLACE (CASE WHEN isfinite(t_lo) THEN t_lo END AS t_lo, CASE WHEN isfinite(t_hi) THEN t_hi END AS t_hi)
-FROM rate_cells('spark_keys', 'rates', store_batch_discount());
+FROM rate_cells('spark_keys', 'rates', CAST($discount AS DECIMAL(7, 6)));
 
 -- name: priced_usage_current__spark
 -- (Spark SQL) rate_usage and price_usage over the lake's usage and the resolved cells
--- (rate_cells_resolved, broadcast: a handful of rows per key). Capacity allocation is not here:
+-- (rate_cells_resolved, broadcast: a handful of rows per key). Both names are a relation's, as
+-- price_usage's arguments are: analyzer/sparkpricing.price_relation renames them in the syntax
+-- tree to price any usage-shaped view (a what-if's) with its own cells. Capacity allocation is not here:
 -- a lake with capacities is refused on Spark (analyzer/sparkpricing.py).
 WITH rated AS (
     SELECT /*+ BROADCAST(r) */ u.*,
