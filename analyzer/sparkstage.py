@@ -80,7 +80,7 @@ def _texts(values):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from analyzer.staging import LONG_MARK, LONG_PREFIX, MAX_LINE, UNREADABLE_MARK
+    from analyzer.staging import MAX_LINE, line_text
 
     longest = pc.max(pc.binary_length(values)).as_py() or 0
     if longest <= MAX_LINE:
@@ -88,15 +88,8 @@ def _texts(values):
             return values.cast(pa.string())  # validates UTF-8 for the whole batch at once
         except pa.ArrowInvalid:
             pass
-    texts = []
-    for value in values.to_pylist():  # the rare batch with a line that is not UTF-8 or too long
-        if len(value) > MAX_LINE:
-            texts.append(LONG_MARK + value[:LONG_PREFIX].decode("utf-8", errors="replace"))
-            continue
-        try:
-            texts.append(value.decode("utf-8"))
-        except UnicodeDecodeError:
-            texts.append(UNREADABLE_MARK + value.decode("utf-8", errors="replace"))
+    # the rare batch with a line that is not UTF-8 or too long
+    texts = [line_text(value, len(value)) for value in values.to_pylist()]
     return pa.array(texts, pa.string())
 
 

@@ -49,6 +49,18 @@ CHUNK = 1 << 20
 INDEX_STEP = 1 << 16
 
 
+def line_text(line: bytes, length: int, max_line: int | None = MAX_LINE) -> str:
+    """A line's bytes as the exact line reader stages them: UTF-8 text; a line of `length` bytes
+    over `max_line` cut to its first LONG_PREFIX bytes and marked, a line that is not UTF-8 marked
+    (each becomes a reject)."""
+    if max_line is not None and length > max_line:
+        return LONG_MARK + line[:LONG_PREFIX].decode("utf-8", errors="replace")
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return UNREADABLE_MARK + line.decode("utf-8", errors="replace")
+
+
 def is_gzip(path: Path) -> bool:
     with open(path, "rb") as handle:
         return handle.read(2) == b"\x1f\x8b"
@@ -337,13 +349,7 @@ class _ExactLines:
         line = b"".join(self.parts)
         length = self.length
         self.parts, self.length = [], 0
-        if self.max_line is not None and length > self.max_line:
-            self._add(LONG_MARK + line[:LONG_PREFIX].decode("utf-8", errors="replace"))
-            return
-        try:
-            self._add(line.decode("utf-8"))
-        except UnicodeDecodeError:
-            self._add(UNREADABLE_MARK + line.decode("utf-8", errors="replace"))
+        self._add(line_text(line, length, self.max_line))
 
     def _add(self, text: str) -> None:
         self.number += 1
