@@ -150,11 +150,8 @@ def per_tenant(con: duckdb.DuckDBPyConnection, request: ReportRequest, folder: s
     flt = request.filter()
     check_filter_matches(con, flt)
     prefix = f"{request.month}_" if request.month else ""
-    from analyzer.pricedonce import priced_once
-
-    with priced_once(con):  # some twenty queries a statement
-        written, untenanted = write_statements(con, Path(folder), parse_by(request.by_text), request.period, flt,
-                                               request.budgets, request.as_of, prefix)
+    written, untenanted = write_statements(con, Path(folder), parse_by(request.by_text), request.period, flt,
+                                           request.budgets, request.as_of, prefix)
     notes = [f"wrote {len(written)} statements ({len(written) * 3} files: HTML, CSV, CSV provenance) into {folder}"]
     if untenanted:
         notes.append(f"{untenanted:,} requests carry no tenant and are in no statement")

@@ -52,10 +52,7 @@ def write_statements(con: duckdb.DuckDBPyConnection, folder: Path, by: list[str]
                      prefix: str = "") -> tuple[list[Statement], int]:
     """Write every tenant's statement into `folder`; returns them and the number of requests
     in the period that carry no tenant."""
-    from analyzer import render
-    from analyzer.htmlreport import html_context, render_html
-    from analyzer.provenance import sidecar_path
-    from analyzer.reports import build_report, render_report
+    from analyzer.pricedonce import priced_once
 
     groups = records(con, "spend_tenants_in_range", {"since": flt.since, "until": flt.until})
     tenants = [g["tenant"] for g in groups if g["tenant"] is not None]
@@ -64,17 +61,28 @@ def write_statements(con: duckdb.DuckDBPyConnection, folder: Path, by: list[str]
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SpendError(f"cannot create {folder}: {exc.strerror or exc}") from None
-    written = []
-    for tenant, slug in safe_names(tenants).items():
-        own = replace(flt, tenant=tenant)
+    with priced_once(con):  # some twenty queries a statement, each over its tenant's rows only
+        return [_write_statement(con, folder, tenant, f"{prefix}{slug}", by, period, flt, budget_table, as_of)
+                for tenant, slug in safe_names(tenants).items()], untenanted
+
+
+def _write_statement(con: duckdb.DuckDBPyConnection, folder: Path, tenant: str, name: str, by: list[str], period: str,
+                     flt, budget_table: dict[str, dict[str, Decimal]] | None, as_of: date | None) -> Statement:
+    from analyzer import render
+    from analyzer.htmlreport import html_context, render_html
+    from analyzer.pricedonce import tenant_only
+    from analyzer.provenance import sidecar_path
+    from analyzer.reports import build_report, render_report
+
+    own = replace(flt, tenant=tenant)
+    with tenant_only(con, tenant):
         report = build_report(con, by, period, own, breakdowns=True, projection=True, as_of=as_of)
         html = render_html(html_context(con, report, statement=tenant, budget_table=budget_table, as_of=as_of))
-        statement = Statement(tenant, folder / f"{prefix}{slug}.html", folder / f"{prefix}{slug}.csv")
-        _write(statement.html, html)
-        _write(statement.csv, render_report(report, "csv"))
-        _write(sidecar_path(statement.csv), render.to_json({"file": statement.csv.name, "meta": report.meta}))
-        written.append(statement)
-    return written, untenanted
+    statement = Statement(tenant, folder / f"{name}.html", folder / f"{name}.csv")
+    _write(statement.html, html)
+    _write(statement.csv, render_report(report, "csv"))
+    _write(sidecar_path(statement.csv), render.to_json({"file": statement.csv.name, "meta": report.meta}))
+    return statement
 
 
 def _write(path: Path, text: str) -> None:

@@ -82,3 +82,16 @@ def test_per_tenant_needs_a_folder_and_no_tenant_filter(sample, tmp_path):
     assert sample("report", "--per-tenant", "--tenant", "globex", "-o", tmp_path / "x").exit_code == 2
     (tmp_path / "file").write_text("")
     assert sample("report", "--per-tenant", "-o", tmp_path / "file").exit_code == 2
+
+
+def test_a_statement_is_the_report_of_its_tenant(sample, tmp_path):
+    """Each statement's CSV is byte for byte `report --tenant T` of the same month, though a
+    statement reads only its tenant's priced rows (analyzer/pricedonce.tenant_only)."""
+    out = tmp_path / "statements"
+    sample.ok("report", "--per-tenant", "--month", "2026-10", "-o", out)
+    names = safe_names(list(figures(sample, "2026-10")))
+    assert len(names) > 1
+    for tenant, slug in names.items():
+        alone = tmp_path / f"{slug}.csv"
+        sample.ok("report", "--tenant", tenant, "--month", "2026-10", "--format", "csv", "-o", alone)
+        assert (out / f"2026-10_{slug}.csv").read_bytes() == alone.read_bytes(), tenant
