@@ -7,9 +7,10 @@ size, 50 statements about 1,100 queries. Inside `priced_once` the connection's `
 a temp view over a temp table of the view's rows, priced once; the queries are unchanged and
 read the same rows. Temp objects are the connection's own: the store is not written.
 
-A statement's queries all carry its tenant's filter (analyzer/statements.py), so inside
-`tenant_only` priced_usage holds that tenant's rows alone: each query scans a fiftieth of the
-store's rows when there are fifty tenants, and no other tenant's row can reach the page.
+A statement's queries all carry its tenant's filter (analyzer/statements.py), so each statement
+prices its tenant's rows alone (`priced_once(con, tenant)`): at 10M stored rows the whole
+store's priced rows (some 3 GB) would spill past the memory limit and every query would read
+them back from disk.
 """
 
 from __future__ import annotations
@@ -23,28 +24,19 @@ from analyzer.sqlfiles import query
 
 
 @contextmanager
-def priced_once(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """priced_usage priced once for the queries run inside (see the module docstring). Another
-    engine's connection (`--engine spark`) is left as it is: it plans its own way."""
+def priced_once(con: duckdb.DuckDBPyConnection, tenant: str | None = None) -> Iterator[None]:
+    """priced_usage priced once for the queries run inside, of `tenant` alone when given (see
+    the module docstring). Another engine's connection (`--engine spark`) is left as it is: it
+    plans its own way."""
     if not isinstance(con, duckdb.DuckDBPyConnection):
         yield
         return
-    con.execute(query("materialise_priced_usage"))
+    if tenant is None:
+        con.execute(query("materialise_priced_usage"))
+    else:
+        con.execute(query("materialise_tenant_priced_usage"), {"tenant": tenant})
+    con.execute(query("read_materialised_priced_usage"))
     try:
         yield
     finally:
         con.execute(query("forget_materialised_priced_usage"))
-
-
-@contextmanager
-def tenant_only(con: duckdb.DuckDBPyConnection, tenant: str) -> Iterator[None]:
-    """Inside priced_once: priced_usage narrowed to `tenant`'s rows for the queries run inside."""
-    if not isinstance(con, duckdb.DuckDBPyConnection):
-        yield
-        return
-    con.execute(query("narrow_priced_usage_to_tenant"), {"tenant": tenant})
-    con.execute(query("read_tenant_priced_rows"))
-    try:
-        yield
-    finally:
-        con.execute(query("widen_priced_usage"))

@@ -52,8 +52,6 @@ def write_statements(con: duckdb.DuckDBPyConnection, folder: Path, by: list[str]
                      prefix: str = "") -> tuple[list[Statement], int]:
     """Write every tenant's statement into `folder`; returns them and the number of requests
     in the period that carry no tenant."""
-    from analyzer.pricedonce import priced_once
-
     groups = records(con, "spend_tenants_in_range", {"since": flt.since, "until": flt.until})
     tenants = [g["tenant"] for g in groups if g["tenant"] is not None]
     untenanted = sum(g["requests"] for g in groups if g["tenant"] is None)
@@ -61,21 +59,20 @@ def write_statements(con: duckdb.DuckDBPyConnection, folder: Path, by: list[str]
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SpendError(f"cannot create {folder}: {exc.strerror or exc}") from None
-    with priced_once(con):  # some twenty queries a statement, each over its tenant's rows only
-        return [_write_statement(con, folder, tenant, f"{prefix}{slug}", by, period, flt, budget_table, as_of)
-                for tenant, slug in safe_names(tenants).items()], untenanted
+    return [_write_statement(con, folder, tenant, f"{prefix}{slug}", by, period, flt, budget_table, as_of)
+            for tenant, slug in safe_names(tenants).items()], untenanted
 
 
 def _write_statement(con: duckdb.DuckDBPyConnection, folder: Path, tenant: str, name: str, by: list[str], period: str,
                      flt, budget_table: dict[str, dict[str, Decimal]] | None, as_of: date | None) -> Statement:
     from analyzer import render
     from analyzer.htmlreport import html_context, render_html
-    from analyzer.pricedonce import tenant_only
+    from analyzer.pricedonce import priced_once
     from analyzer.provenance import sidecar_path
     from analyzer.reports import build_report, render_report
 
     own = replace(flt, tenant=tenant)
-    with tenant_only(con, tenant):
+    with priced_once(con, tenant):  # some twenty queries, each over this tenant's rows only
         report = build_report(con, by, period, own, breakdowns=True, projection=True, as_of=as_of)
         html = render_html(html_context(con, report, statement=tenant, budget_table=budget_table, as_of=as_of))
     statement = Statement(tenant, folder / f"{name}.html", folder / f"{name}.csv")
