@@ -9,8 +9,8 @@ read the same rows. Temp objects are the connection's own: the store is not writ
 
 A statement's queries all carry its tenant's filter (analyzer/statements.py), so each statement
 prices its tenant's rows alone (`priced_once(con, tenant)`): at 10M stored rows the whole
-store's priced rows (some 3 GB) would spill past the memory limit and every query would read
-them back from disk.
+store's priced rows would spill past the memory limit (held, they take some 6 GB) and every
+query would read them back from disk.
 """
 
 from __future__ import annotations
