@@ -35,7 +35,7 @@ lint: install
 	$(BIN)/python -m ruff check .
 
 test: install browser lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
 
 # The ingest fuzz (tests/test_fuzz.py) with many more cases than the suite runs, random seeds.
 fuzz: install
