@@ -49,13 +49,18 @@ class ExportSummary:
     tables_written: list[str] = field(default_factory=list)
     tables_unchanged: list[str] = field(default_factory=list)
     usage_rows: int = 0
+    spark_months: int | None = None  # a lake whose usage `ingest --engine spark` writes: its months, kept
 
     def line(self) -> str:
+        tables = f"{len(self.tables_written)} tables written, {len(self.tables_unchanged)} unchanged"
+        if self.spark_months is not None:
+            return (f"lake {self.folder}: usage kept as ingested on Spark ({self.usage_rows:,} rows in "
+                    f"{self.spark_months} months); {tables}")
         return (f"lake {self.folder}: usage {self.usage_rows:,} rows in "
                 f"{len(self.months_written) + len(self.months_unchanged)} months "
                 f"({len(self.months_written)} written, {len(self.months_unchanged)} unchanged"
                 + (f", {len(self.months_removed)} removed" if self.months_removed else "")
-                + f"); {len(self.tables_written)} tables written, {len(self.tables_unchanged)} unchanged")
+                + f"); {tables}")
 
 
 def read_manifest(folder: Path, *, required: bool) -> dict:
@@ -119,6 +124,8 @@ def export_lake(con: duckdb.DuckDBPyConnection, folder: Path) -> ExportSummary:
             raise UsageError(f"--lake {folder}: this lake's usage is ingested on Spark; export a store's usage into "
                              f"another folder (a store without usage exports its rate card and capacities here)")
         new.update(usage=old.get("usage", {}), **{SPARK_RUNS: spark_runs})
+        summary.spark_months = len(new["usage"])
+        summary.usage_rows = sum(entry.get("rows", 0) for entry in new["usage"].values())
     with transaction(con):  # one snapshot of the store for every file
         for table in TABLES:
             digest = records(con, "lake_table_digest", {"table": table})[0]

@@ -118,8 +118,12 @@ def test_reports_on_a_spark_ingested_lake_equal_the_store(tmp_path, inputs, spar
     on_store = store(*args).stdout
     on_lake = CliRunner().invoke(cli, [*args, "--lake", str(tmp_path / "lake")]).stdout
     assert on_lake == on_store and on_store.count("\n") > 5
-    # The rate store exports again (a card change): the tables are rewritten, Spark's usage kept.
-    assert spend("export", "--lake", tmp_path / "lake").exit_code == 0
+    # The rate store exports again (a card change): the tables are rewritten, Spark's usage kept,
+    # and the summary says so with the lake's own counts.
+    again = spend("export", "--lake", tmp_path / "lake")
+    assert again.exit_code == 0
+    held = store.sql("SELECT count(*) AS n, count(DISTINCT strftime(ts, '%Y-%m')) AS months FROM usage")[0]
+    assert f"usage kept as ingested on Spark ({held['n']:,} rows in {held['months']} months)" in again.stderr
     assert CliRunner().invoke(cli, [*args, "--lake", str(tmp_path / "lake")]).stdout == on_store
 
 
