@@ -147,15 +147,19 @@ INSERT INTO rejects VALUES ($source_file, NULL, $reason, NULL, $run_id);
 
 -- name: find_known_ids
 -- Staged records whose identity may be known already: the hash of their request_id is in
--- usage_ids (a hash of every stored id) or is shared with another staged record. Usually none;
--- only these are compared exactly (resolve_known_ids), so identity holds whatever the times.
+-- usage_ids (a hash of every stored id: `stored_hash`) or is shared with another staged record.
+-- Usually none; only these are compared exactly (resolve_known_ids), so identity holds whatever
+-- the times. Only the suspects with a stored hash are looked up in usage, whose request_id
+-- column is then scanned whole: copies within the file alone do not cost a scan of the store.
 CREATE OR REPLACE TEMP TABLE staged_keys AS
 SELECT source_line, hash(request_id) AS id_hash FROM staged WHERE reason IS NULL;
 CREATE OR REPLACE TEMP TABLE staged_suspects AS
-SELECT source_line FROM staged_keys WHERE id_hash IN (SELECT id_hash FROM usage_ids)
-UNION
-SELECT source_line FROM staged_keys
-WHERE id_hash IN (SELECT id_hash FROM staged_keys GROUP BY id_hash HAVING count(*) > 1);
+SELECT source_line, bool_or(stored_hash) AS stored_hash FROM (
+    SELECT source_line, true AS stored_hash FROM staged_keys WHERE id_hash IN (SELECT id_hash FROM usage_ids)
+    UNION ALL
+    SELECT source_line, false AS stored_hash FROM staged_keys
+    WHERE id_hash IN (SELECT id_hash FROM staged_keys GROUP BY id_hash HAVING count(*) > 1)
+) GROUP BY source_line;
 DROP TABLE staged_keys;
 
 -- name: count_known_ids
@@ -172,17 +176,17 @@ CREATE OR REPLACE TEMP TABLE staged_known (source_line BIGINT, request_id VARCHA
 -- migration 004 could hold a record twice), the earliest run's is the kept copy.
 CREATE OR REPLACE TEMP TABLE staged_known AS
 WITH suspects AS (
-    SELECT s.source_line, s.request_id,
+    SELECT s.source_line, s.request_id, k.stored_hash,
            struct_pack(s.requests, s.input_tokens, s.cached_input_tokens, s.cache_write_tokens,
                        s.output_tokens, s.reasoning_tokens) AS counts
-    FROM staged s SEMI JOIN staged_suspects k ON k.source_line = s.source_line
+    FROM staged s JOIN staged_suspects k ON k.source_line = s.source_line
     WHERE s.reason IS NULL
 ),
 stored AS (
     SELECT u.request_id,
            arg_min(struct_pack(u.requests, u.input_tokens, u.cached_input_tokens, u.cache_write_tokens,
                                u.output_tokens, u.reasoning_tokens), coalesce(u.run_id, 0)) AS counts
-    FROM usage u SEMI JOIN suspects s ON s.request_id = u.request_id
+    FROM usage u SEMI JOIN (SELECT request_id FROM suspects WHERE stored_hash) s ON s.request_id = u.request_id
     GROUP BY u.request_id
 ),
 copies AS (
