@@ -90,8 +90,8 @@ def test_a_statement_is_the_report_of_its_tenant(sample, tmp_path):
     out = tmp_path / "statements"
     sample.ok("report", "--per-tenant", "--month", "2026-10", "-o", out)
     names = safe_names(list(figures(sample, "2026-10")))
-    assert len(names) > 1
-    for tenant, slug in names.items():
+    assert len(names) > 3
+    for tenant, slug in sorted(names.items())[:3]:  # three of them: each check is a whole report
         alone = tmp_path / f"{slug}.csv"
         sample.ok("report", "--tenant", tenant, "--month", "2026-10", "--format", "csv", "-o", alone)
         assert (out / f"2026-10_{slug}.csv").read_bytes() == alone.read_bytes(), tenant
