@@ -167,6 +167,23 @@ def test_an_id_delivered_again_with_other_counts_is_a_conflict_and_the_first_cop
     assert "conflicts: 2 copies of 2 stored ids with other token counts" in spend.ok("status").stdout
 
 
+
+def test_a_stored_id_repeated_within_the_file_is_compared_with_the_stored_copy(spend, db, tmp_path):
+    """Copies of a stored id within one file are all held against the stored copy (their hash is
+    in usage_ids), while copies of a new id are held against the first of them only."""
+    spend.ok("ingest", write_jsonl(tmp_path / "a.jsonl", [chat_record("dup", prompt=100, metadata={"tenant": "t"})]))
+    b = write_jsonl(tmp_path / "b.jsonl", [
+        chat_record("dup", prompt=100, metadata={"tenant": "t"}),  # the stored copy again
+        chat_record("dup", prompt=150, metadata={"tenant": "t"}),  # the stored id, other counts
+        chat_record("new", prompt=7, metadata={"tenant": "t"}),
+        chat_record("new", prompt=7, metadata={"tenant": "t"}),  # a plain copy of a new id
+    ])
+    result = spend.ok("ingest", b)
+    assert f"{b.resolve()}: openai-chat: 4 read, 1 new, 3 duplicates, 0 rejected, 1 conflicts" in result.stdout
+    assert stored(db) == [("dup", 100), ("new", 7)]
+    assert stored(db, "SELECT request_id, source_line, kept, input_tokens FROM ingest_conflicts ORDER BY 2") == [
+        ("dup", 2, "stored", 150)]
+
 # ---- 16. correcting a bad ingest -----------------------------------------------------------------
 
 def test_reread_replaces_attribution_and_counts_of_stored_records(spend, db, tmp_path):

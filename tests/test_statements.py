@@ -86,7 +86,7 @@ def test_per_tenant_needs_a_folder_and_no_tenant_filter(sample, tmp_path):
 
 def test_a_statement_is_the_report_of_its_tenant(sample, tmp_path):
     """Each statement's CSV is byte for byte `report --tenant T` of the same month, though a
-    statement reads only its tenant's priced rows (analyzer/pricedonce.tenant_only)."""
+    statement reads only its tenant's priced rows (pricedonce.priced_once(con, tenant))."""
     out = tmp_path / "statements"
     sample.ok("report", "--per-tenant", "--month", "2026-10", "-o", out)
     names = safe_names(list(figures(sample, "2026-10")))

@@ -1,6 +1,6 @@
 -- name: materialise_priced_usage
--- analyzer/pricedonce.py: the store's priced_usage rows in a temp table, and a temp view of the
--- same name over it, which the connection's queries (and the views over priced_usage) now read.
+-- analyzer/pricedonce.py: the store's priced_usage rows in a temp table; read_materialised_priced_usage
+-- then puts a temp view of the same name over it, which the connection's queries now read.
 CREATE OR REPLACE TEMP TABLE priced_usage_rows AS SELECT * FROM priced_usage;
 
 -- name: materialise_tenant_priced_usage
